@@ -1,0 +1,27 @@
+"""Who is asking, and what they may touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    email: str
+    name: str
+    convenor_network_ids: frozenset[int]
+    organisation_ids: frozenset[int]
+    viewer_bid_ids: frozenset[int]
+    session_id: int | None = None  # set when signed in by browser cookie
+    csrf_token: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.email
+
+    def convenes(self, network_id: int) -> bool:
+        return network_id in self.convenor_network_ids
+
+    def acts_for(self, organisation_id: int) -> bool:
+        return organisation_id in self.organisation_ids

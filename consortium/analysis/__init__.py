@@ -1,0 +1,1 @@
+"""Pure, vectorised analysis of a bid: money allocation, totals and eligibility (Polars, no I/O)."""

@@ -1,0 +1,90 @@
+"""What the analysis returns: plain msgspec structs shared by the API, the pages, the snapshot and the PDF."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+Scope = Literal["member", "consortium"]
+
+
+class MemberFailure(msgspec.Struct, frozen=True):
+    key: str  # the rule's key, e.g. "min_pledge"
+    message: str  # "Pledge is £5,000; the minimum is £10,000 (£5,000 short)"
+
+
+class MemberResult(msgspec.Struct, frozen=True):
+    organisation_id: int
+    name: str
+    member_status: str
+    pledged_pence: int  # submitted pledges
+    passed: bool  # passes every member rule (only joined members can pass)
+    failures: list[MemberFailure]
+
+
+class RuleResult(msgspec.Struct, frozen=True):
+    key: str
+    scope: Scope
+    description: str  # "Each member pledges at least £10,000"
+    passed: bool
+    actual: int | None  # the figure measured (pence, count, percent in basis points ...), None when n/a
+    required: int | None  # the figure the rule asks for
+    actual_text: str  # "£750,000", "3 regions", "31%"
+    required_text: str  # "at least £1,000,000"
+    gap: str | None  # "£250,000 short", "2 more regions needed"; None when passed
+    failing_organisation_ids: list[int]  # member-scope rules (and share limits): who fails it
+
+
+class Eligibility(msgspec.Struct, frozen=True):
+    eligible: bool
+    verdict: str  # one sentence a convenor can read aloud
+    rules: list[RuleResult]
+    members: list[MemberResult]
+    without_organisation_id: int | None = None  # set for "what if this member withdraws"
+
+
+class AmountRow(msgspec.Struct, frozen=True):
+    key: str  # region code, district code, theme, or organisation type
+    name: str  # what people read
+    amount_pence: int
+    members: int  # distinct members contributing
+
+
+class OverlapRow(msgspec.Struct, frozen=True):
+    district_code: str
+    name: str
+    organisation_ids: list[int]
+    organisation_names: list[str]
+
+
+class MemberShare(msgspec.Struct, frozen=True):
+    organisation_id: int
+    name: str
+    org_type: str
+    member_status: str
+    pledged_pence: int  # submitted pledges
+    eligible_pence: int  # 0 when the member fails a member rule or has not joined
+    share_basis_points: int  # of the pledged total, 10000 = 100%
+    homes: int
+    districts: int
+    regions: list[str]  # region / nation codes
+
+
+class Totals(msgspec.Struct, frozen=True):
+    pledged_pence: int  # submitted pledges of joined members
+    eligible_pence: int  # those of members passing every member rule
+    match_requested_pence: int  # eligible × ratio, capped
+    match_capped: bool
+    members_by_status: dict[str, int]  # invited / joined / withdrawn
+    pledges_by_status: dict[str, int]  # draft / submitted / withdrawn (count, joined members)
+    homes_covered: int
+    districts_covered: int
+    regions_covered: int
+    by_region: list[AmountRow]
+    by_district: list[AmountRow]
+    by_theme: list[AmountRow]
+    by_org_type: list[AmountRow]
+    overlap: list[OverlapRow]
+    members: list[MemberShare]
+    unallocated_pence: int  # money no district could be found for (no areas and no coverage)

@@ -1,0 +1,242 @@
+"""The bid's figures: what is pledged, what counts, where the money goes and who covers what.
+
+Definitions (every amount integer pence, every breakdown exact):
+
+* pledged: submitted pledges of joined members; eligible: those of members passing every member rule (the same
+  member evaluation as ``consortium.analysis.eligibility``); match requested: ``terms.match_for(eligible)``.
+* Money breakdowns follow the allocated pledged money (``allocate_by_organisation``): ``by_region`` (English
+  regions, and Wales, Scotland and Northern Ireland as regions; no England row, so the rows add up) plus a row
+  "unallocated" for money not assigned to any district and "unrecognised" for district codes missing from the
+  reference, each only when non-zero, so ``by_region`` adds up to the pledged total; ``by_district`` adds up to
+  pledged minus unallocated; ``by_theme`` splits a pledge evenly over its themes (largest remainder, ties to the
+  theme first in alphabetical order; no themes: "none"); ``by_org_type`` adds up to pledged.
+* Reach follows coverage, so a convenor sees it before money arrives: ``homes_covered`` adds each joined member's
+  ``homes`` if given, else the homes in its coverage; ``districts_covered`` / ``regions_covered`` count distinct
+  districts / regions in joined members' coverage; ``overlap`` lists districts covered by more than one joined
+  member. A member's ``homes`` / ``districts`` / ``regions`` in ``members`` follow the same rule.
+* ``share_basis_points``: a joined member's pledged money over the pledged total, rounded down (so shares may add
+  up to a little under 10,000); 0 for members who have not joined, whose money is not in the total.
+
+Ordering: amount rows by amount (largest first) then key, with "unallocated" / "unrecognised" last; overlap by
+number of members (most first) then district name; members by pledged amount (largest first) then name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from consortium.analysis.eligibility import MemberEvaluation, PreparedBid, evaluate_members
+from consortium.analysis.frames import BidFrames, MatchTerms
+from consortium.analysis.results import AmountRow, MemberShare, OverlapRow, Totals
+from consortium.analysis.rules import ORG_TYPES, Rule
+from consortium.reference.districts import REGIONS, districts_frame
+
+MEMBER_STATUSES = ("invited", "joined", "withdrawn")
+PLEDGE_STATUSES = ("draft", "submitted", "withdrawn")
+UNALLOCATED = ("unallocated", "Not yet assigned to a district")
+UNRECOGNISED = ("unrecognised", "District not recognised")
+NO_THEME = ("none", "No theme given")
+NO_ORG_TYPE = ("not_given", "Not given")
+
+_SHARE_COLUMNS = {  # MemberShare field: column, in the field order of MemberShare (built positionally)
+    "organisation_id": "organisation_id",
+    "name": "name",
+    "org_type": "org_type",
+    "member_status": "member_status",
+    "pledged_pence": "pledged_pence",
+    "eligible_pence": "eligible_pence",
+    "share_basis_points": "share_basis_points",
+    "homes": "homes_covered",
+    "districts": "covered_districts",
+    "regions": "coverage_regions",
+}
+
+
+def compute_totals(
+    frames: BidFrames, rules: Sequence[Rule], terms: MatchTerms, *, prepared: PreparedBid | None = None
+) -> Totals:
+    """Every figure of ``Totals`` for the bid (see the module docstring for the definitions).
+
+    ``prepared`` (``eligibility.prepare_bid(frames)``) shares the allocation with ``evaluate``.
+    """
+    evaluation = evaluate_members(frames, rules, prepared=prepared)
+    members = evaluation.members
+    joined = members.filter(pl.col("member_status") == "joined")
+    joined_ids = joined.select("organisation_id")
+    is_joined = pl.col("organisation_id").is_in(joined_ids["organisation_id"].implode())
+    money = evaluation.prepared.placement.money.filter(is_joined)
+    coverage = evaluation.prepared.placement.coverage.filter(is_joined)
+    submitted = frames.pledges.filter(pl.col("status") == "submitted").join(
+        joined.select("organisation_id", "org_type"), on="organisation_id"
+    )
+
+    pledged = int(joined["pledged_pence"].sum())
+    eligible = int(members["eligible_pence"].sum())
+    match, capped = terms.match_for(eligible)
+    return Totals(
+        pledged_pence=pledged,
+        eligible_pence=eligible,
+        match_requested_pence=match,
+        match_capped=capped,
+        members_by_status=_count_by(members["member_status"], MEMBER_STATUSES),
+        pledges_by_status=_count_by(
+            frames.pledges.join(joined_ids, on="organisation_id", how="semi")["status"], PLEDGE_STATUSES
+        ),
+        homes_covered=int(joined["homes_covered"].sum()),
+        districts_covered=coverage["district_code"].n_unique(),
+        regions_covered=coverage["region_code"].drop_nulls().n_unique(),
+        by_region=_by_region(money),
+        by_district=_by_district(money),
+        by_theme=_by_theme(submitted),
+        by_org_type=_by_org_type(submitted),
+        overlap=_overlap(coverage, joined),
+        members=_member_shares(evaluation, pledged),
+        unallocated_pence=_sum(money.filter(pl.col("district_code").is_null())["amount_pence"]),
+    )
+
+
+def _sum(series: pl.Series) -> int:
+    return int(series.sum() or 0)
+
+
+def _count_by(statuses: pl.Series, known: Sequence[str]) -> dict[str, int]:
+    """Counts for every known status (zeros included) and any other status found, in that order."""
+    counts = dict.fromkeys(known, 0)
+    for status, count in statuses.value_counts(sort=True).sort(statuses.name).iter_rows():
+        counts[status] = count
+    return counts
+
+
+def _amount_rows(grouped: pl.DataFrame, names: dict[str, str]) -> list[AmountRow]:
+    """AmountRows from key, amount_pence, members; largest first, then by key."""
+    ordered = grouped.filter(pl.col("amount_pence") != 0).sort(["amount_pence", "key"], descending=[True, False])
+    return [
+        AmountRow(key=key, name=names.get(key, key), amount_pence=amount, members=count)
+        for key, amount, count in ordered.select("key", "amount_pence", "members").iter_rows()
+    ]
+
+
+def _money_by(money: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
+    return money.group_by(key.alias("key")).agg(
+        pl.col("amount_pence").sum(), pl.col("organisation_id").n_unique().alias("members")
+    )
+
+
+def _by_region(money: pl.DataFrame) -> list[AmountRow]:
+    placed = money.filter(pl.col("region_code").is_not_null())
+    grouped = _money_by(placed, pl.col("region_code")).with_columns(pl.col("key").cast(pl.Utf8))
+    rows = _amount_rows(grouped, REGIONS)
+    for (key, name), stray in (
+        (UNRECOGNISED, pl.col("district_code").is_not_null()),
+        (UNALLOCATED, pl.col("district_code").is_null()),
+    ):
+        leftover = money.filter(pl.col("region_code").is_null() & stray)
+        amount = _sum(leftover["amount_pence"])
+        if amount:
+            rows.append(AmountRow(key, name, amount, leftover["organisation_id"].n_unique()))
+    return rows
+
+
+def _by_district(money: pl.DataFrame) -> list[AmountRow]:
+    placed = money.filter(pl.col("district_code").is_not_null())
+    grouped = _money_by(placed, pl.col("district_code")).with_columns(pl.col("key").cast(pl.Utf8))
+    names = dict(districts_frame().select("district_code", "district_name").iter_rows())
+    return _amount_rows(grouped, names)
+
+
+def _by_theme(submitted: pl.DataFrame) -> list[AmountRow]:
+    """A pledge's amount split evenly over its distinct themes; the leftover pennies go one each to its themes
+    in alphabetical order. Pledges without themes count under "none"."""
+    themes = submitted.select(
+        "pledge_id",
+        "organisation_id",
+        "amount_pence",
+        pl.col("themes")
+        .list.eval(pl.element().filter(pl.element().str.strip_chars() != "").unique().sort())
+        .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+        .alias("themes"),
+    )
+    themed = (
+        themes.filter(pl.col("themes").list.len() > 0)
+        .with_columns(pl.col("themes").list.len().cast(pl.Int64).alias("count"))
+        .with_columns(
+            (pl.col("amount_pence") // pl.col("count")).alias("base"),
+            (pl.col("amount_pence") % pl.col("count")).alias("extra"),
+            pl.int_ranges(0, pl.col("count")).alias("position"),
+        )
+        .explode("themes", "position")
+        .select(
+            "organisation_id",
+            pl.col("themes").alias("key"),
+            (pl.col("base") + (pl.col("position") < pl.col("extra")).cast(pl.Int64)).alias("amount_pence"),
+        )
+    )
+    unthemed = themes.filter(pl.col("themes").list.len() == 0).select(
+        "organisation_id", pl.lit(NO_THEME[0]).alias("key"), "amount_pence"
+    )
+    grouped = _money_by(pl.concat([themed, unthemed]), pl.col("key"))
+    names = {key: _theme_name(key) for key in grouped["key"].to_list()}
+    return _amount_rows(grouped, {**names, NO_THEME[0]: NO_THEME[1]})
+
+
+def _theme_name(theme: str) -> str:
+    """ "new_homes" -> "New homes"; text already written for people keeps its capitals."""
+    words = theme.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _by_org_type(submitted: pl.DataFrame) -> list[AmountRow]:
+    grouped = _money_by(submitted, pl.col("org_type").fill_null(NO_ORG_TYPE[0]))
+    return _amount_rows(grouped, {**ORG_TYPES, NO_ORG_TYPE[0]: NO_ORG_TYPE[1]})
+
+
+def _overlap(coverage: pl.DataFrame, joined: pl.DataFrame) -> list[OverlapRow]:
+    """Districts in the coverage of more than one joined member; members listed by name."""
+    # Sorting by a rank of the names (computed once over the members) is much cheaper than by the strings.
+    by_name = joined.select("organisation_id", pl.struct("name", "organisation_id").rank("ordinal").alias("order"))
+    shared = (
+        coverage.select("organisation_id", "district_code")
+        .join(by_name, on="organisation_id")
+        .sort("order")
+        .group_by("district_code", maintain_order=True)
+        .agg("organisation_id")
+        .filter(pl.col("organisation_id").list.len() > 1)
+        .with_columns(pl.col("district_code").cast(pl.Utf8))
+        .join(districts_frame().select("district_code", "district_name"), on="district_code", how="left")
+        .with_columns(pl.coalesce("district_name", "district_code").alias("district_name"))
+        .sort(
+            [pl.col("organisation_id").list.len(), "district_name", "district_code"],
+            descending=[True, False, False],
+        )
+    )
+    # Names from one dict rather than a list column: the same strings, not a copy per district.
+    names = dict(joined.select("organisation_id", "name").iter_rows())
+    return [
+        OverlapRow(
+            district_code=code,
+            name=name,
+            organisation_ids=ids,
+            organisation_names=list(map(names.__getitem__, ids)),
+        )
+        for code, name, ids in zip(
+            shared["district_code"].to_list(),
+            shared["district_name"].to_list(),
+            shared["organisation_id"].to_list(),
+            strict=True,
+        )
+    ]
+
+
+def _member_shares(evaluation: MemberEvaluation, pledged_total: int) -> list[MemberShare]:
+    joined = pl.col("member_status") == "joined"
+    shares = evaluation.members.with_columns(
+        pl.when(joined & (pledged_total > 0))
+        .then(pl.col("pledged_pence") * 10_000 // max(pledged_total, 1))
+        .otherwise(0)
+        .alias("share_basis_points"),
+        pl.col("org_type").fill_null(NO_ORG_TYPE[0]),
+    ).sort(["pledged_pence", "name", "organisation_id"], descending=[True, False, False])
+    columns = (shares[column].to_list() for column in _SHARE_COLUMNS.values())
+    return [MemberShare(*row) for row in zip(*columns, strict=True)]

@@ -1,0 +1,124 @@
+"""The application factory: everything the service needs, wired from one Settings value."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from piccolo.engine.postgres import PostgresEngine
+
+from consortium import __version__
+from consortium.accounts.controllers import AuthController
+from consortium.bids.controllers import BidController, InvitationController, RuleKindController
+from consortium.bids.services import lock_expired_bids
+from consortium.db import engine, prepare_database
+from consortium.documents.controllers import (
+    BidDocumentController,
+    DocumentController,
+    SharedController,
+    ShareLinkController,
+)
+from consortium.documents.services import resume_unfinished_renders, wait_for_renders
+from consortium.errors import ServiceError
+from consortium.networks.controllers import NetworkController
+from consortium.organisations.controllers import OrganisationController
+from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
+from consortium.reference.controllers import ReferenceController
+from consortium.settings import Settings
+from consortium.web.errors import (
+    http_error_response,
+    service_error_response,
+    unexpected_error_response,
+    validation_error_response,
+)
+from consortium.web.headers import SECURITY_HEADERS, add_missing_security_headers
+from consortium.web.identity import provide_principal, provide_settings, provide_user
+from consortium.web.inputs import reject_control_characters
+from consortium.web.openapi import declare_error_responses
+from consortium.web.pages.routes import page_handlers, template_config
+
+API_CONTROLLERS = [
+    AuthController,
+    NetworkController,
+    BidController,
+    RuleKindController,
+    InvitationController,
+    OrganisationController,
+    BidPledgeController,
+    PledgeController,
+    PledgeExportController,
+    ReferenceController,
+    BidDocumentController,
+    DocumentController,
+    ShareLinkController,
+    SharedController,
+]
+declare_error_responses(API_CONTROLLERS)
+
+
+@get("/health", tags=["Service"], summary="Is the service up?")
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@asynccontextmanager
+async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
+    db = engine()
+    pooled = isinstance(db, PostgresEngine)
+    if pooled:
+        await db.start_connection_pool()
+    await prepare_database()
+    await lock_expired_bids()
+    await resume_unfinished_renders()
+    try:
+        yield
+    finally:
+        await wait_for_renders()
+        if pooled:
+            await db.close_connection_pool()
+
+
+def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -> Litestar:
+    return Litestar(
+        route_handlers=[health, *API_CONTROLLERS, *page_handlers(), *(extra_handlers or [])],
+        state=State({"settings": settings}),
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "principal": Provide(provide_principal),
+            "user": Provide(provide_user),
+        },
+        exception_handlers={
+            ServiceError: service_error_response,
+            ValidationException: validation_error_response,
+            HTTPException: http_error_response,
+            Exception: unexpected_error_response,
+        },
+        response_headers=SECURITY_HEADERS,
+        before_send=[add_missing_security_headers],
+        before_request=reject_control_characters,
+        template_config=template_config(),
+        lifespan=[database_lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Consortium API",
+            version=__version__,
+            description=(
+                "Pool match funding across a network of organisations and submit one bid. Amounts are integer "
+                "pence in fields named *_pence. Sign in with POST /api/v1/auth/sign-in, then create a bearer token "
+                "with POST /api/v1/auth/tokens for scripts."
+            ),
+            path="/schema",
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")},
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        request_max_body_size=settings.max_upload_bytes,
+        debug=False,
+    )

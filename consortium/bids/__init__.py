@@ -1,0 +1,1 @@
+"""Bids for a funding call: terms, eligibility rules, members and invitations."""

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from consortium.accounts.services import start_session
+from consortium.analysis.results import Eligibility, Totals
+from consortium.bids import figures, invitations, schemas
+from consortium.bids import services as bids
+from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
+from consortium.web.openapi import TOTALS_RESPONSES
+
+
+class BidController(Controller):
+    path = "/api/v1/bids"
+    tags = ["Bids"]
+
+    @post("/", summary="Open a new bid for a funding call (convenors)")
+    async def create(self, user: CurrentUser, data: JSONBody[schemas.BidCreate]) -> schemas.Bid:
+        return await bids.create_bid(user, data)
+
+    @get("/", summary="The bids you can see")
+    async def index(self, user: CurrentUser) -> list[schemas.Bid]:
+        return await bids.list_bids(user)
+
+    @get("/{bid_id:int}", summary="One bid")
+    async def read(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.read_bid(user, bid_id)
+
+    @patch("/{bid_id:int}", summary="Change a bid's terms (convenors)")
+    async def update(self, user: CurrentUser, bid_id: FromPath[int], data: JSONBody[schemas.BidUpdate]) -> schemas.Bid:
+        return await bids.update_bid(user, bid_id, data)
+
+    @post("/{bid_id:int}/open", status_code=200, summary="Open the bid for pledges")
+    async def open(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(user, bid_id, "open")
+
+    @post("/{bid_id:int}/lock", status_code=200, summary="Lock the bid: no more changes")
+    async def lock(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(user, bid_id, "lock")
+
+    @post("/{bid_id:int}/unlock", status_code=200, summary="Reopen a locked bid before its deadline")
+    async def unlock(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(user, bid_id, "unlock")
+
+    @post("/{bid_id:int}/submit", status_code=200, summary="Mark a locked bid as submitted to the funder")
+    async def submit(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(user, bid_id, "submit")
+
+    @get("/{bid_id:int}/rules", summary="The bid's eligibility rules")
+    async def rules(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Rule]:
+        return (await bids.read_bid(user, bid_id)).rules
+
+    @put("/{bid_id:int}/rules", summary="Replace the bid's eligibility rules (convenors)")
+    async def replace_rules(
+        self, user: CurrentUser, bid_id: FromPath[int], data: JSONBody[schemas.RulesReplace]
+    ) -> list[schemas.Rule]:
+        return (await bids.replace_rules(user, bid_id, data.rules)).rules
+
+    @get(
+        "/{bid_id:int}/totals",
+        summary="Live totals (members see the headline figures only)",
+        responses=TOTALS_RESPONSES,
+    )
+    async def totals(self, user: CurrentUser, bid_id: FromPath[int]) -> Totals | figures.HeadlineTotals:
+        return await figures.bid_totals(user, bid_id)
+
+    @get("/{bid_id:int}/eligibility", summary="Eligibility, rule by rule, with the gap to each")
+    async def eligibility(
+        self,
+        user: CurrentUser,
+        bid_id: FromPath[int],
+        without: Annotated[
+            int | None, QueryParameter(name="without", description="An organisation id: what if this member withdrew?")
+        ] = None,
+    ) -> Eligibility:
+        return await figures.bid_eligibility(user, bid_id, without)
+
+    @get("/{bid_id:int}/members", summary="The bid's member organisations")
+    async def members(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.BidMember]:
+        return await bids.list_members(user, bid_id)
+
+    @post("/{bid_id:int}/members/{organisation_id:int}/withdraw", status_code=200, summary="Withdraw a member")
+    async def withdraw_member(
+        self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+    ) -> schemas.BidMember:
+        return await bids.withdraw_member(user, bid_id, organisation_id)
+
+    @post("/{bid_id:int}/invitations", summary="Invite organisations by email, many at once (convenors)")
+    async def invite(
+        self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
+    ) -> list[schemas.Invitation]:
+        return await invitations.create_invitations(settings, user, bid_id, data.emails)
+
+    @get("/{bid_id:int}/invitations", summary="Invitations and where each one has got to (convenors)")
+    async def list_invitations(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Invitation]:
+        return await invitations.list_invitations(user, bid_id)
+
+    @post("/{bid_id:int}/invitations/{invitation_id:int}/resend", status_code=200, summary="A fresh link")
+    async def resend(
+        self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], invitation_id: FromPath[int]
+    ) -> schemas.Invitation:
+        return await invitations.resend_invitation(settings, user, bid_id, invitation_id)
+
+
+class RuleKindController(Controller):
+    path = "/api/v1/rule-kinds"
+    tags = ["Bids"]
+
+    @get("/", summary="Every kind of eligibility rule a bid can have")
+    async def index(self) -> list[schemas.RuleKindInfo]:
+        return bids.rule_kinds()
+
+
+class InvitationController(Controller):
+    path = "/api/v1/invitations"
+    tags = ["Invitations"]
+
+    @get("/{token:str}", summary="What an invitation is for (no sign-in needed)")
+    async def read(self, token: FromPath[str]) -> schemas.InvitationInfo:
+        return await invitations.invitation_info(token)
+
+    @post("/{token:str}/accept", summary="Accept an invitation: join the bid with your organisation")
+    async def accept(
+        self,
+        request: Request[Any, Any, Any],
+        principal: MaybeUser,
+        settings: AppSettings,
+        token: FromPath[str],
+        data: JSONBody[schemas.AcceptInvitation],
+    ) -> Response[schemas.Accepted]:
+        accepted, who = await invitations.accept_invitation(principal, token, data)
+        if principal is not None:
+            return Response(accepted, status_code=201)
+        from consortium.accounts.controllers import session_cookie
+
+        session = await start_session(settings, who.user_id, replacing_token=request.cookies.get(SESSION_COOKIE))
+        return Response(accepted, status_code=201, cookies=[session_cookie(settings, session.token)])

@@ -1,0 +1,157 @@
+"""A bid's live figures: its data read in a handful of queries, then analysed in one pass with Polars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from consortium.accounts.principal import Principal
+from consortium.analysis.eligibility import evaluate, prepare_bid
+from consortium.analysis.frames import BidFrames, MatchTerms
+from consortium.analysis.results import Eligibility, RuleResult, Totals
+from consortium.analysis.totals import compute_totals
+from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.services import rules_from_stored
+from consortium.bids.tables import BidMember
+from consortium.errors import BadInput, NotFound
+from consortium.organisations.tables import Coverage, Organisation
+from consortium.pledges.tables import Pledge
+
+
+async def load_frames(bid_id: int) -> BidFrames:
+    members = await BidMember.select(
+        BidMember.organisation.as_alias("organisation_id"),
+        BidMember.organisation.name.as_alias("name"),
+        BidMember.organisation.org_type.as_alias("org_type"),
+        BidMember.organisation.org_id.as_alias("identifier"),
+        BidMember.organisation.homes.as_alias("homes"),
+        BidMember.status.as_alias("member_status"),
+    ).where(BidMember.bid == bid_id)
+    pledge_rows = (
+        await Pledge.select(
+            Pledge.id.as_alias("pledge_id"),
+            Pledge.organisation.as_alias("organisation_id"),
+            Pledge.amount_pence,
+            Pledge.board_approved,
+            Pledge.status,
+            Pledge.themes,
+            Pledge.areas,
+        )
+        .where(Pledge.bid == bid_id)
+        .output(load_json=True)
+    )
+    areas = [
+        {"pledge_id": p["pledge_id"], "district_code": a["district_code"], "amount_pence": a.get("amount_pence")}
+        for p in pledge_rows
+        for a in p.pop("areas") or []
+    ]
+    coverage = await Coverage.select(
+        Coverage.organisation.as_alias("organisation_id"), Coverage.district_code, Coverage.homes
+    ).where(Coverage.organisation.is_in(BidMember.select(BidMember.organisation).where(BidMember.bid == bid_id)))
+    return BidFrames.from_rows(members, pledge_rows, areas, coverage)
+
+
+def terms_of(bid: dict[str, Any]) -> MatchTerms:
+    return MatchTerms(
+        funder_part=int(bid["match_funder_part"]),
+        consortium_part=int(bid["match_consortium_part"]),
+        cap_pence=bid["match_cap_pence"],
+    )
+
+
+class HeadlineTotals(msgspec.Struct):
+    """What every member of a bid may see: the consortium's figures, nobody's individual pledge."""
+
+    pledged_pence: int
+    eligible_pence: int
+    match_requested_pence: int
+    match_capped: bool
+    members_by_status: dict[str, int]
+    homes_covered: int
+    districts_covered: int
+    regions_covered: int
+
+
+async def bid_totals(principal: Principal, bid_id: int) -> Totals | HeadlineTotals:
+    access = await bid_access(principal, bid_id)
+    frames = await load_frames(bid_id)
+    totals = compute_totals(frames, rules_from_stored(access.bid["rules"] or []), terms_of(access.bid))
+    if access.role == "convenor":
+        return totals
+    return HeadlineTotals(**{f: getattr(totals, f) for f in HeadlineTotals.__struct_fields__})
+
+
+async def _what_if_member(access: BidAccess, without: int | None) -> None:
+    if without is None:
+        return
+    if access.role != "convenor" and without not in access.organisation_ids:
+        raise NotFound("You can ask 'what if' only for your own organisation.")
+    if not await BidMember.exists().where((BidMember.bid == access.bid_id) & (BidMember.organisation == without)):
+        exists = await Organisation.exists().where(Organisation.id == without)
+        raise BadInput(
+            "That organisation is not a member of this bid." if exists else "There is no organisation with that number."
+        )
+
+
+async def bid_eligibility(principal: Principal, bid_id: int, without: int | None = None) -> Eligibility:
+    access = await bid_access(principal, bid_id)
+    await _what_if_member(access, without)
+    frames = await load_frames(bid_id)
+    result = evaluate(
+        frames, rules_from_stored(access.bid["rules"] or []), terms_of(access.bid), without_organisation_id=without
+    )
+    if access.role == "convenor":
+        return result
+    return _member_view(result, access.organisation_ids)
+
+
+def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:
+    """A member sees every rule's verdict, but only its own organisation's details."""
+
+    def redact(rule: RuleResult) -> RuleResult:
+        mine = [o for o in rule.failing_organisation_ids if o in own]
+        others = len(rule.failing_organisation_ids) - len(mine)
+        gap = rule.gap
+        if others and rule.scope == "consortium":
+            gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet" if not mine else gap
+        elif others:
+            gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet"
+            if mine:
+                gap = "Your organisation does not meet this yet; " + gap
+        return msgspec.structs.replace(rule, failing_organisation_ids=mine, gap=gap)
+
+    return msgspec.structs.replace(
+        result,
+        rules=[redact(r) for r in result.rules],
+        members=[m for m in result.members if m.organisation_id in own],
+    )
+
+
+class DashboardFigures(msgspec.Struct):
+    totals: Totals | HeadlineTotals
+    eligibility: Eligibility
+    without: Eligibility | None = None  # the "what if this member withdrew" eligibility, when asked
+
+
+async def dashboard_figures(principal: Principal, bid_id: int, without: int | None = None) -> DashboardFigures:
+    """Totals, eligibility and (with ``without``) the "what if" together, from one read of the bid's data and one
+    allocation of its money: what a dashboard shows, for the cost of one. Members get the redacted views."""
+    access = await bid_access(principal, bid_id)
+    await _what_if_member(access, without)
+    frames = await load_frames(bid_id)
+    rules = rules_from_stored(access.bid["rules"] or [])
+    terms = terms_of(access.bid)
+    prepared = prepare_bid(frames)
+    totals = compute_totals(frames, rules, terms, prepared=prepared)
+    eligibility = evaluate(frames, rules, terms, prepared=prepared)
+    what_if = None
+    if without is not None:
+        what_if = evaluate(frames, rules, terms, without_organisation_id=without, prepared=prepared)
+    if access.role == "convenor":
+        return DashboardFigures(totals, eligibility, what_if)
+    return DashboardFigures(
+        HeadlineTotals(**{f: getattr(totals, f) for f in HeadlineTotals.__struct_fields__}),
+        _member_view(eligibility, access.organisation_ids),
+        _member_view(what_if, access.organisation_ids) if what_if is not None else None,
+    )

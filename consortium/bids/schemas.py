@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from consortium.organisations.schemas import OrganisationCreate
+from consortium.schemas import Email, Name, Pence, RatioPart, ShortText, Theme, UtcDateTime
+
+BidStatus = Literal["draft", "open", "locked", "submitted"]
+
+
+class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
+    network_id: int
+    title: Name
+    funder_name: Name
+    deadline: UtcDateTime
+    funder_org_id: ShortText | None = None
+    programme: ShortText = ""
+    match_funder_part: RatioPart = 1
+    match_consortium_part: RatioPart = 1
+    match_cap_pence: Pence | None = None
+    themes: list[Theme] = msgspec.field(default_factory=list)
+    rules: list[dict[str, Any]] = msgspec.field(default_factory=list)
+
+
+class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    funder_name: Name | msgspec.UnsetType = msgspec.UNSET
+    deadline: UtcDateTime | msgspec.UnsetType = msgspec.UNSET
+    funder_org_id: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    programme: ShortText | msgspec.UnsetType = msgspec.UNSET
+    match_funder_part: RatioPart | msgspec.UnsetType = msgspec.UNSET
+    match_consortium_part: RatioPart | msgspec.UnsetType = msgspec.UNSET
+    match_cap_pence: Pence | msgspec.UnsetType | None = msgspec.UNSET
+    themes: list[Theme] | msgspec.UnsetType = msgspec.UNSET
+
+
+class RulesReplace(msgspec.Struct, forbid_unknown_fields=True):
+    rules: list[dict[str, Any]]
+
+
+class Rule(msgspec.Struct):
+    key: str
+    scope: str
+    description: str
+    params: dict[str, Any]
+
+
+class Bid(msgspec.Struct):
+    id: int
+    network_id: int
+    network_name: str
+    title: str
+    funder_name: str
+    funder_org_id: str | None
+    programme: str
+    deadline: datetime
+    deadline_uk: str
+    status: BidStatus
+    accepting_changes: bool
+    match_funder_part: int
+    match_consortium_part: int
+    match_cap_pence: int | None
+    themes: list[str]
+    rules: list[Rule]
+    version: int
+    your_role: str  # convenor | member | viewer
+    created_at: datetime
+    updated_at: datetime
+
+
+class RuleKindInfo(msgspec.Struct):
+    key: str
+    scope: str
+    title: str
+    params: dict[str, str]
+
+
+class BidMember(msgspec.Struct):
+    organisation_id: int
+    name: str
+    org_type: str
+    status: str
+    joined_at: datetime | None
+
+
+class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    emails: list[Email]
+
+
+class Invitation(msgspec.Struct):
+    id: int
+    email: str
+    status: str  # invited | joined | pledged | submitted | withdrawn | expired | revoked
+    created_at: datetime
+    expires_at: datetime
+    last_sent_at: datetime
+    accepted_at: datetime | None
+    organisation_id: int | None
+    organisation_name: str | None
+    last_activity_at: datetime | None
+    accept_url: str | None = None  # only when just created or re-sent: the token is not stored
+
+
+class InvitationInfo(msgspec.Struct):
+    bid_id: int
+    bid_title: str
+    network_name: str
+    funder_name: str
+    deadline: datetime
+    deadline_uk: str
+    email: str
+    expires_at: datetime
+
+
+class AcceptInvitation(msgspec.Struct, forbid_unknown_fields=True):
+    """Accept as a new person (name and password) or, when signed in, as yourself. Give either the details of
+    a new organisation or the id of one you already act for."""
+
+    name: ShortText = ""
+    password: str = ""
+    organisation: OrganisationCreate | None = None
+    organisation_id: int | None = None
+
+
+class Accepted(msgspec.Struct):
+    bid_id: int
+    organisation_id: int
+    user_id: int
+    message: str

@@ -1,0 +1,372 @@
+"""Bids: creating and changing them, their life cycle, their rules and their members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from consortium.accounts.principal import Principal
+from consortium.analysis.rules import RULE_KINDS, Rule, RuleError, parse_rules
+from consortium.audit import services as audit
+from consortium.bids import schemas
+from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.tables import Bid, BidMember
+from consortium.db import write_transaction
+from consortium.errors import BadInput, Conflict, Forbidden, NotFound
+from consortium.networks.tables import Network
+from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
+from consortium.timeutil import as_utc, uk_time_text, utc_now
+
+# A bid moves draft -> open -> locked -> submitted; a locked bid may be reopened before its deadline.
+TRANSITIONS: dict[str, tuple[set[str], str]] = {
+    "open": ({"draft"}, "open"),
+    "lock": ({"open"}, "locked"),
+    "unlock": ({"locked"}, "open"),
+    "submit": ({"locked"}, "submitted"),
+}
+
+BID_FIELDS = (
+    "title",
+    "funder_name",
+    "funder_org_id",
+    "programme",
+    "deadline",
+    "match_funder_part",
+    "match_consortium_part",
+    "match_cap_pence",
+    "themes",
+)
+
+
+def effective_status(bid: dict[str, Any]) -> str:
+    """An open bid whose deadline has passed is locked, by the server's clock, whatever anyone sends."""
+    if bid["status"] == "open" and as_utc(bid["deadline"]) <= utc_now():
+        return "locked"
+    return str(bid["status"])
+
+
+def accepting_changes(bid: dict[str, Any]) -> bool:
+    return effective_status(bid) == "open"
+
+
+def require_accepting_changes(bid: dict[str, Any]) -> None:
+    status = effective_status(bid)
+    if status == "open":
+        return
+    deadline = uk_time_text(bid["deadline"])
+    if bid["status"] == "open":
+        raise Conflict(f"The deadline for this bid passed on {deadline}, so pledges can no longer be changed.")
+    if status == "draft":
+        raise Conflict("This bid is not open for pledges yet. The convenor opens it when it is ready.")
+    if status == "locked":
+        raise Conflict(
+            f"The convenor has locked this bid (deadline {deadline}). Ask them to unlock it to make changes."
+        )
+    raise Conflict("This bid has been submitted to the funder, so it can no longer be changed.")
+
+
+def rules_from_stored(raw: list[dict[str, Any]]) -> list[Rule]:
+    return parse_rules(raw)
+
+
+def rule_out(rule: Rule) -> schemas.Rule:
+    kind = RULE_KINDS[rule_key(rule)]
+    params = {k: v for k, v in msgspec.to_builtins(rule).items() if k != "key"}
+    return schemas.Rule(key=kind.key, scope=kind.scope, description=kind.describe(rule), params=params)
+
+
+def rule_key(rule: Rule) -> str:
+    return str(msgspec.to_builtins(rule)["key"])
+
+
+def parse_rules_or_422(raw: list[dict[str, Any]]) -> list[Rule]:
+    try:
+        return parse_rules(raw)
+    except RuleError as error:
+        raise BadInput(str(error), field="rules") from error
+
+
+def bid_out(bid: dict[str, Any], role: str) -> schemas.Bid:
+    return schemas.Bid(
+        id=bid["id"],
+        network_id=bid["network"],
+        network_name=bid["network_name"],
+        title=bid["title"],
+        funder_name=bid["funder_name"],
+        funder_org_id=bid["funder_org_id"],
+        programme=bid["programme"],
+        deadline=as_utc(bid["deadline"]),
+        deadline_uk=uk_time_text(bid["deadline"]),
+        status=effective_status(bid),  # type: ignore[arg-type]
+        accepting_changes=accepting_changes(bid),
+        match_funder_part=bid["match_funder_part"],
+        match_consortium_part=bid["match_consortium_part"],
+        match_cap_pence=bid["match_cap_pence"],
+        themes=list(bid["themes"] or []),
+        rules=[rule_out(r) for r in rules_from_stored(bid["rules"] or [])],
+        version=bid["version"],
+        your_role=role,
+        created_at=bid["created_at"],
+        updated_at=bid["updated_at"],
+    )
+
+
+def _check_terms(values: dict[str, Any], *, is_new: bool) -> None:
+    if is_new and as_utc(values["deadline"]) <= utc_now():
+        raise BadInput("The deadline is in the past. Choose a date and time still to come.", field="deadline")
+    if values.get("funder_org_id"):
+        try:
+            values["funder_org_id"] = validate_org_id(values["funder_org_id"])
+        except InvalidIdentifier as error:
+            raise BadInput(str(error), field="funder_org_id") from error
+    for field in ("title", "funder_name"):
+        if field in values and not str(values[field]).strip():
+            raise BadInput(f"Enter the bid's {field.replace('_', ' ')}.", field=field)
+        if field in values:
+            values[field] = str(values[field]).strip()
+    if "themes" in values:
+        themes = [t.strip() for t in values["themes"] if t.strip()]
+        values["themes"] = list(dict.fromkeys(themes))
+
+
+async def create_bid(principal: Principal, data: schemas.BidCreate) -> schemas.Bid:
+    if not principal.convenes(data.network_id):
+        raise NotFound("There is no network with that number that you convene.")
+    values = {f: getattr(data, f) for f in BID_FIELDS}
+    _check_terms(values, is_new=True)
+    rules = parse_rules_or_422(data.rules)
+    async with write_transaction():
+        row = {k: (as_utc(v) if k == "deadline" else v) for k, v in values.items()}
+        row |= {"network": data.network_id, "rules": [msgspec.to_builtins(r) for r in rules], "status": "draft"}
+        rows = await Bid.insert(Bid.from_dict(row)).returning(Bid.id)
+        bid_id = int(rows[0]["id"])
+        await audit.record(principal, "bid.create", "bid", bid_id, bid_id=bid_id, after=values | {"rules": data.rules})
+    return await read_bid(principal, bid_id)
+
+
+async def read_bid(principal: Principal, bid_id: int) -> schemas.Bid:
+    access = await bid_access(principal, bid_id)
+    return bid_out(access.bid, access.role)
+
+
+async def list_bids(principal: Principal) -> list[schemas.Bid]:
+    conditions = []
+    if principal.convenor_network_ids:
+        conditions.append(Bid.network.is_in(list(principal.convenor_network_ids)))
+    if principal.organisation_ids:
+        member_bids = await BidMember.select(BidMember.bid).where(
+            BidMember.organisation.is_in(list(principal.organisation_ids))
+        )
+        if member_bids:
+            conditions.append(Bid.id.is_in([int(r["bid"]) for r in member_bids]))
+    if principal.viewer_bid_ids:
+        conditions.append(Bid.id.is_in(list(principal.viewer_bid_ids)))
+    if not conditions:
+        return []
+    where: Any = conditions[0]
+    for condition in conditions[1:]:
+        where = where | condition
+    bids = (
+        await Bid.select(*Bid.all_columns(), Bid.network.name.as_alias("network_name"))
+        .where(where)
+        .order_by(Bid.deadline)
+        .output(load_json=True)
+    )
+    out = []
+    for bid in bids:
+        role = "convenor" if principal.convenes(int(bid["network"])) else "member"
+        if role == "member" and int(bid["id"]) in principal.viewer_bid_ids and not principal.organisation_ids:
+            role = "viewer"
+        out.append(bid_out(bid, role))
+    return out
+
+
+def _require_editable_terms(access: BidAccess) -> None:
+    access.require_convenor()
+    if access.bid["status"] == "submitted":
+        raise Conflict("This bid has been submitted to the funder, so its terms can no longer be changed.")
+
+
+async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate) -> schemas.Bid:
+    access = await bid_access(principal, bid_id)
+    _require_editable_terms(access)
+    changes = {f: getattr(data, f) for f in BID_FIELDS if getattr(data, f) is not msgspec.UNSET}
+    if not changes:
+        return bid_out(access.bid, access.role)
+    _check_terms(changes, is_new=False)
+    if "deadline" in changes:
+        changes["deadline"] = as_utc(changes["deadline"])
+        if changes["deadline"] <= utc_now() and access.bid["status"] in {"draft", "open"}:
+            raise BadInput("The new deadline is in the past. Choose a date and time still to come.", field="deadline")
+    before = {k: access.bid[k] for k in changes}
+    async with write_transaction():
+        await Bid.update(
+            {
+                **{getattr(Bid, k): v for k, v in changes.items()},
+                Bid.updated_at: utc_now(),
+                Bid.version: Bid.version + 1,
+            }
+        ).where(Bid.id == bid_id)
+        await audit.record(principal, "bid.update", "bid", bid_id, bid_id=bid_id, before=before, after=changes)
+    return await read_bid(principal, bid_id)
+
+
+async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[str, Any]]) -> schemas.Bid:
+    access = await bid_access(principal, bid_id)
+    _require_editable_terms(access)
+    rules = parse_rules_or_422(raw_rules)
+    stored = [msgspec.to_builtins(r) for r in rules]
+    async with write_transaction():
+        await Bid.update({Bid.rules: stored, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(
+            Bid.id == bid_id
+        )
+        await audit.record(
+            principal,
+            "bid.rules",
+            "bid",
+            bid_id,
+            bid_id=bid_id,
+            before={"rules": access.bid["rules"]},
+            after={"rules": stored},
+        )
+    return await read_bid(principal, bid_id)
+
+
+async def transition(principal: Principal, bid_id: int, action: str) -> schemas.Bid:
+    access = await bid_access(principal, bid_id)
+    access.require_convenor()
+    allowed_from, target = TRANSITIONS[action]
+    async with write_transaction():
+        # Re-read inside the transaction so two convenors acting at once cannot both move the bid.
+        bid = await Bid.select(Bid.status, Bid.deadline).where(Bid.id == bid_id).first()
+        assert bid is not None
+        current = effective_status(bid)
+        if current not in allowed_from:
+            raise Conflict(_transition_refusal(action, current))
+        if target == "open" and as_utc(bid["deadline"]) <= utc_now():
+            raise Conflict(
+                f"The deadline ({uk_time_text(bid['deadline'])}) has passed, so the bid cannot be opened for changes. "
+                "Move the deadline first."
+            )
+        await Bid.update({Bid.status: target, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(
+            Bid.id == bid_id
+        )
+        await audit.record(
+            principal,
+            f"bid.{action}",
+            "bid",
+            bid_id,
+            bid_id=bid_id,
+            before={"status": current},
+            after={"status": target},
+        )
+    return await read_bid(principal, bid_id)
+
+
+def _transition_refusal(action: str, current: str) -> str:
+    messages = {
+        "open": f"Only a draft bid can be opened; this one is {current}.",
+        "lock": f"Only an open bid can be locked; this one is {current}.",
+        "unlock": f"Only a locked bid can be unlocked; this one is {current}.",
+        "submit": f"Lock the bid before marking it submitted; this one is {current}.",
+    }
+    return messages[action]
+
+
+async def lock_expired_bids() -> int:
+    """Persist the lock of open bids past their deadline (reads already treat them as locked)."""
+    rows = await (
+        Bid.update({Bid.status: "locked", Bid.updated_at: utc_now(), Bid.version: Bid.version + 1})
+        .where((Bid.status == "open") & (Bid.deadline <= utc_now()))
+        .returning(Bid.id)
+    )
+    for row in rows:
+        await audit.record(
+            None,
+            "bid.lock",
+            "bid",
+            int(row["id"]),
+            bid_id=int(row["id"]),
+            before={"status": "open"},
+            after={"status": "locked", "reason": "deadline passed"},
+        )
+    return len(rows)
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation)
+
+
+def rule_kinds() -> list[schemas.RuleKindInfo]:
+    return [
+        schemas.RuleKindInfo(
+            key=kind.key,
+            scope=kind.scope,
+            title=kind.title,
+            params={field.name: _type_name(field.type) for field in msgspec.structs.fields(kind.type)},
+        )
+        for kind in RULE_KINDS.values()
+    ]
+
+
+async def list_members(principal: Principal, bid_id: int) -> list[schemas.BidMember]:
+    access = await bid_access(principal, bid_id)
+    query = BidMember.select(
+        BidMember.organisation,
+        BidMember.organisation.name.as_alias("name"),
+        BidMember.organisation.org_type.as_alias("org_type"),
+        BidMember.status,
+        BidMember.joined_at,
+    ).where(BidMember.bid == bid_id)
+    if access.role == "member":
+        query = query.where(BidMember.organisation.is_in(list(access.organisation_ids)))
+    rows = await query.order_by(BidMember.organisation.name)
+    return [
+        schemas.BidMember(
+            organisation_id=r["organisation"],
+            name=r["name"],
+            org_type=r["org_type"],
+            status=r["status"],
+            joined_at=r["joined_at"],
+        )
+        for r in rows
+    ]
+
+
+async def withdraw_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
+    access = await bid_access(principal, bid_id)
+    if access.role == "member" and organisation_id not in access.organisation_ids:
+        raise NotFound("That organisation is not one you act for in this bid.")
+    if access.role == "viewer":
+        raise Forbidden("Funders can read a bid but not change it.")
+    require_accepting_changes(access.bid)
+    async with write_transaction():
+        row = (
+            await BidMember.select(BidMember.id, BidMember.status)
+            .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound("That organisation is not a member of this bid.")
+        await BidMember.update({BidMember.status: "withdrawn", BidMember.updated_at: utc_now()}).where(
+            BidMember.id == row["id"]
+        )
+        await audit.record(
+            principal,
+            "membership.withdraw",
+            "bid_member",
+            int(row["id"]),
+            bid_id=bid_id,
+            before={"status": row["status"]},
+            after={"status": "withdrawn"},
+        )
+    members = await list_members(principal, bid_id)
+    return next(m for m in members if m.organisation_id == organisation_id)
+
+
+async def network_name(network_id: int) -> str:
+    row = await Network.select(Network.name).where(Network.id == network_id).first()
+    if row is None:
+        raise NotFound("There is no such network.")
+    return str(row["name"])

@@ -1,0 +1,58 @@
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from consortium.accounts.tables import User
+from consortium.networks.tables import Network
+from consortium.organisations.tables import Organisation
+
+
+class Bid(Table):
+    id: Serial
+    network = ForeignKey(references=Network, null=False, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=300)
+    funder_name = Varchar(length=300)
+    funder_org_id = Varchar(length=80, null=True, default=None)
+    programme = Varchar(length=300, default="")
+    deadline = Timestamptz()
+    status = Varchar(length=20, default="draft")  # draft | open | locked | submitted
+    match_funder_part = Integer(default=1)
+    match_consortium_part = Integer(default=1)
+    match_cap_pence = BigInt(null=True, default=None)
+    themes = JSON(default=[])
+    rules = JSON(default=[])
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class BidMember(Table):
+    id: Serial
+    bid = ForeignKey(references=Bid, null=False, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=20, default="invited")  # invited | joined | withdrawn
+    joined_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Invitation(Table):
+    id: Serial
+    bid = ForeignKey(references=Bid, null=False, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=320)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    last_sent_at = Timestamptz(default=TimestamptzNow())
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null, default=None)
+
+
+class BidViewer(Table):
+    """A funder's account that may read one bid."""
+
+    id: Serial
+    bid = ForeignKey(references=Bid, null=False, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)

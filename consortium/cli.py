@@ -1,0 +1,213 @@
+"""The `consortium` command: serve, migrate, load the demo, create networks and people, print figures."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from consortium.errors import ServiceError
+from consortium.settings import Settings
+
+
+async def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from consortium.db import prepare_database
+
+    await prepare_database()
+    result = await run_forwards(app_name="consortium", migration_id="all")
+    if not result.success:
+        raise SystemExit(f"Migrations failed: {result.message}")
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if getattr(args, "password_stdin", False) or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("The two passwords do not match.")
+    return first
+
+
+async def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
+    from piccolo.engine.postgres import PostgresEngine
+
+    from consortium.db import engine
+
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        return await work()
+    await db.start_connection_pool()
+    try:
+        return await work()
+    finally:
+        await db.close_connection_pool()
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(value)).decode() + "\n")
+
+
+async def _system_principal_for_bid(bid_id: int) -> Any:
+    """The CLI runs as the operator: it reads a bid as one of its network's convenors."""
+    from consortium.accounts.principal import Principal
+    from consortium.bids.tables import Bid
+    from consortium.errors import NotFound
+
+    bid = await Bid.select(Bid.network).where(Bid.id == bid_id).first()
+    if bid is None:
+        raise NotFound(f"There is no bid {bid_id}.")
+    return Principal(
+        user_id=0,
+        email="operator",
+        name="Operator (command line)",
+        convenor_network_ids=frozenset({int(bid["network"])}),
+        organisation_ids=frozenset(),
+        viewer_bid_ids=frozenset(),
+    )
+
+
+async def totals(bid_id: int) -> None:
+    from consortium.bids import figures
+
+    _print_json(await figures.bid_totals(await _system_principal_for_bid(bid_id), bid_id))
+
+
+async def eligibility(bid_id: int, without: int | None) -> None:
+    from consortium.bids import figures
+
+    _print_json(await figures.bid_eligibility(await _system_principal_for_bid(bid_id), bid_id, without))
+
+
+async def render(bid_id: int, out: str, variant: str) -> None:
+    """The same path as the API: a numbered version with its snapshot, then the PDF written to ``out``."""
+    from pathlib import Path
+
+    from consortium.documents import services as documents
+
+    principal = await _system_principal_for_bid(bid_id)
+    made = await documents.create_document(principal, bid_id, variant)
+    await documents.wait_for_renders()
+    document = await documents.read_document(principal, made.id)
+    if document.state != "ready":
+        raise SystemExit(f"The document could not be made: {document.error}")
+    pdf, _ = await documents.document_pdf(principal, made.id)
+    Path(out).write_bytes(pdf)
+    print(f"Version {document.version}: {document.page_count} pages, sha256 {document.pdf_sha256}, written to {out}")
+
+
+def serve(settings: Settings, *, with_demo: bool) -> None:
+    import uvicorn
+
+    from consortium.app import create_app
+
+    asyncio.run(migrate())
+    if with_demo:
+        asyncio.run(_load_demo_if_empty(settings))
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+async def _load_demo_if_empty(settings: Settings) -> None:
+    from consortium.demo.loader import load_demo, print_logins
+
+    loaded = await _with_db(lambda: load_demo(settings, only_if_empty=True))
+    if loaded is not None:
+        print_logins(settings, loaded)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="consortium", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = sub.add_parser("serve", help="Apply migrations and serve the web application and API")
+    serve_cmd.add_argument("--demo", action="store_true", help="Load the demo network first if the database is empty")
+    sub.add_parser("migrate", help="Apply database migrations")
+    demo = sub.add_parser("demo", help="Load the demo network (into an empty database)")
+    demo.add_argument("--force", action="store_true", help="Load even if the database already has networks")
+    network = sub.add_parser("create-network", help="Create a network and its first convenor")
+    network.add_argument("--name", required=True)
+    network.add_argument("--convenor-email", required=True)
+    network.add_argument("--convenor-name", default="Convenor")
+    network.add_argument("--password-stdin", action="store_true", help="Read the password from standard input")
+    user = sub.add_parser("create-user", help="Create a person's account")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--password-stdin", action="store_true")
+    totals_cmd = sub.add_parser("totals", help="Print a bid's live totals as JSON")
+    totals_cmd.add_argument("bid", type=int)
+    render_cmd = sub.add_parser("render", help="Make a new version of a bid's document and save the PDF")
+    render_cmd.add_argument("bid", type=int)
+    render_cmd.add_argument("--out", required=True, help="Where to write the PDF")
+    render_cmd.add_argument("--variant", default="pdf/ua-1", choices=["pdf/ua-1", "pdf/a-3b"])
+    eligibility_cmd = sub.add_parser("eligibility", help="Print a bid's eligibility as JSON")
+    eligibility_cmd.add_argument("bid", type=int)
+    eligibility_cmd.add_argument("--without", type=int, default=None, help="What if this organisation withdrew?")
+    backup_cmd = sub.add_parser("backup", help="Copy the whole database to a file (SQLite online backup or pg_dump)")
+    backup_cmd.add_argument("path", help="The backup file to write")
+    restore_cmd = sub.add_parser("restore", help="Replace the whole database with a backup file")
+    restore_cmd.add_argument("path", help="The backup file to read")
+    restore_cmd.add_argument("--yes", action="store_true", help="Really replace everything in the database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        if args.command == "serve":
+            serve(settings, with_demo=args.demo)
+        elif args.command == "migrate":
+            asyncio.run(migrate())
+        elif args.command == "demo":
+            from consortium.demo.loader import load_demo, print_logins
+
+            asyncio.run(migrate())
+            loaded = asyncio.run(_with_db(lambda: load_demo(settings, only_if_empty=not args.force)))
+            if loaded is None:
+                print("The database already has a network; the demo was not loaded. Use --force to load it anyway.")
+            else:
+                print_logins(settings, loaded)
+        elif args.command == "create-network":
+            from consortium.networks.services import create_network
+
+            password = _read_password(args)
+            network_id, user_id = asyncio.run(
+                _with_db(lambda: create_network(args.name, args.convenor_email, args.convenor_name, password))
+            )
+            print(f"Created network {network_id} ({args.name}); convenor {args.convenor_email} (user {user_id}).")
+        elif args.command == "create-user":
+            from consortium.accounts.services import create_user
+
+            password = _read_password(args)
+            user_id = asyncio.run(_with_db(lambda: create_user(args.email, args.name, password)))
+            print(f"Created user {user_id} ({args.email}).")
+        elif args.command == "totals":
+            asyncio.run(_with_db(lambda: totals(args.bid)))
+        elif args.command == "render":
+            asyncio.run(_with_db(lambda: render(args.bid, args.out, args.variant)))
+        elif args.command == "eligibility":
+            asyncio.run(_with_db(lambda: eligibility(args.bid, args.without)))
+        elif args.command in {"backup", "restore"}:
+            from consortium.ops import backup
+
+            try:
+                if args.command == "backup":
+                    print(backup.backup(settings, args.path))
+                else:
+                    print(backup.restore(settings, args.path, yes=args.yes))
+            except backup.BackupError as error:
+                print(f"Error: {error}", file=sys.stderr)
+                return 1
+    except ServiceError as error:
+        print(f"Error: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

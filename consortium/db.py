@@ -1,0 +1,61 @@
+"""The database engine for the configured URL, and the transactions our writes use."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from consortium.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def engine_for(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A long busy timeout lets concurrent writers queue instead of failing with "database is locked".
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    if settings.database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": settings.database_url})
+    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {settings.database_url!r}")
+
+
+def engine() -> Engine:
+    from consortium.piccolo_conf import DB
+
+    return DB
+
+
+async def prepare_database() -> None:
+    """Per-database settings that must hold before we serve (WAL survives in the file once set)."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """One atomic write. On SQLite take the write lock up front (IMMEDIATE) so two writers never deadlock
+    upgrading read locks; PostgreSQL serialises conflicting row updates itself."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+def share_locked(query: Any) -> Any:
+    """A select whose rows stay locked FOR SHARE until the transaction ends, on PostgreSQL: a writer that checked
+    "the bid is open" keeps it so until it commits, because the lock's UPDATE of the bid waits for it (or it waits
+    for the lock and then reads "locked"). SQLite needs nothing: IMMEDIATE transactions already run one at a time."""
+    if isinstance(engine(), SQLiteEngine):
+        return query
+    return query.lock_rows("SHARE")

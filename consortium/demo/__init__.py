@@ -1,0 +1,1 @@
+"""The fictional demo network: its data (``network``), built without a database, and loading it."""

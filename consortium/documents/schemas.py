@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from consortium.schemas import ShortText
+
+
+class Document(msgspec.Struct):
+    id: int
+    bid_id: int
+    version: int
+    state: str  # rendering | ready | failed
+    snapshot_sha256: str
+    pdf_sha256: str | None
+    page_count: int | None
+    error: str
+    created_by: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    pdf_url: str
+    snapshot_url: str
+
+
+class ShareLinkCreate(msgspec.Struct, forbid_unknown_fields=True):
+    label: ShortText = ""
+    expires_in_days: int | None = msgspec.field(default=None)
+
+
+class ShareLink(msgspec.Struct):
+    id: int
+    document_id: int
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    downloads: int
+    status: str  # active | expired | revoked
+    url: str | None = None  # only when created: the token is not stored
+
+
+class SharedDocument(msgspec.Struct):
+    """What a funder's link opens: which document this is, and where to download it."""
+
+    bid_title: str
+    network_name: str
+    funder_name: str
+    version: int
+    generated_at: datetime
+    pdf_sha256: str | None
+    snapshot_sha256: str
+    page_count: int | None
+    expires_at: datetime
+    pdf_url: str
+    snapshot_url: str
+
+
+class Verification(msgspec.Struct):
+    known: bool
+    message: str
+    matches: str | None = None  # "pdf" or "snapshot"
+    bid_title: str | None = None
+    network_name: str | None = None
+    version: int | None = None
+    generated_at: datetime | None = None
+    latest_version: int | None = None

@@ -1,0 +1,421 @@
+"""Bid documents: numbered versions frozen as snapshots, rendered off the event loop, shared and verified."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any, Literal
+
+import anyio.to_thread
+
+from consortium.accounts.principal import Principal
+from consortium.accounts.security import new_token, token_digest
+from consortium.audit import services as audit
+from consortium.bids.access import bid_access
+from consortium.bids.tables import Bid
+from consortium.db import write_transaction
+from consortium.documents import schemas
+from consortium.documents.builder import build_snapshot
+from consortium.documents.render import render_pdf
+from consortium.documents.snapshot import snapshot_from_json, snapshot_sha256, snapshot_to_json
+from consortium.documents.tables import Document, ShareDownload, ShareLink
+from consortium.errors import BadInput, Conflict, Gone, NotFound
+from consortium.settings import Settings
+from consortium.timeutil import as_utc, uk_time_text, utc_now
+
+logger = logging.getLogger("consortium.documents")
+
+Variant = Literal["pdf/ua-1", "pdf/a-3b"]
+
+NOT_FOUND = "There is no document with that number that you can see."
+VARIANTS: tuple[Variant, ...] = ("pdf/ua-1", "pdf/a-3b")
+DEFAULT_VARIANT: Variant = "pdf/ua-1"
+
+# Renders in flight, so a task is not garbage-collected before it finishes.
+_running: set[asyncio.Task[None]] = set()
+
+
+def document_out(row: dict[str, Any]) -> schemas.Document:
+    return schemas.Document(
+        id=row["id"],
+        bid_id=row["bid"],
+        version=row["version"],
+        state=row["state"],
+        snapshot_sha256=row["snapshot_sha256"],
+        pdf_sha256=row["pdf_sha256"],
+        page_count=row["page_count"],
+        error=row["error"],
+        created_by=row.get("created_by_email"),
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+        pdf_url=f"/api/v1/documents/{row['id']}/pdf",
+        snapshot_url=f"/api/v1/documents/{row['id']}/snapshot.json",
+    )
+
+
+def _columns() -> list[Any]:
+    return [
+        Document.id,
+        Document.bid,
+        Document.version,
+        Document.state,
+        Document.snapshot_sha256,
+        Document.pdf_sha256,
+        Document.page_count,
+        Document.error,
+        Document.created_at,
+        Document.finished_at,
+        Document.created_by.email.as_alias("created_by_email"),
+    ]
+
+
+async def create_document(principal: Principal, bid_id: int, variant: str = "pdf/ua-1") -> schemas.Document:
+    """Freeze a snapshot now and render it in the background; poll the document for its state."""
+    if variant not in VARIANTS:
+        raise BadInput(f"Choose a PDF variant from: {', '.join(VARIANTS)}.", field="variant")
+    access = await bid_access(principal, bid_id)
+    access.require_convenor()
+    async with write_transaction():
+        latest = (
+            await Document.select(Document.version)
+            .where(Document.bid == bid_id)
+            .order_by(Document.version, ascending=False)
+            .first()
+        )
+        version = (latest["version"] if latest else 0) + 1
+        snapshot = await build_snapshot(
+            bid_id, version=version, generated_by=f"{principal.name} <{principal.email}>", generated_at=utc_now()
+        )
+        rows = await Document.insert(
+            Document(
+                bid=bid_id,
+                version=version,
+                state="rendering",
+                snapshot_json=snapshot_to_json(snapshot).decode(),
+                snapshot_sha256=snapshot_sha256(snapshot),
+                created_by=principal.user_id or None,  # the command line acts as no one's account
+                variant=variant,
+            )
+        ).returning(Document.id)
+        document_id = int(rows[0]["id"])
+        await audit.record(
+            principal, "document.create", "document", document_id, bid_id=bid_id, after={"version": version}
+        )
+    start_render(document_id)
+    return await read_document(principal, document_id)
+
+
+def start_render(document_id: int) -> None:
+    task = asyncio.get_running_loop().create_task(render_document(document_id))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+async def wait_for_renders() -> None:
+    """For shutdown and tests: let renders in flight finish."""
+    while _running:
+        await asyncio.gather(*list(_running), return_exceptions=True)
+
+
+async def render_document(document_id: int) -> None:
+    row = await Document.select(Document.snapshot_json, Document.variant).where(Document.id == document_id).first()
+    if row is None:
+        return
+    variant: Variant = row["variant"] if row["variant"] in VARIANTS else DEFAULT_VARIANT
+    try:
+        snapshot = snapshot_from_json(row["snapshot_json"])
+        # WeasyPrint is CPU-bound and synchronous: a worker thread keeps the event loop serving others.
+        rendered = await anyio.to_thread.run_sync(lambda: render_pdf(snapshot, variant=variant))
+    except Exception as error:
+        logger.exception("Rendering document %s failed", document_id)
+        await Document.update(
+            {
+                Document.state: "failed",
+                Document.error: f"The document could not be made: {error}",
+                Document.finished_at: utc_now(),
+            }
+        ).where(Document.id == document_id)
+        return
+    await Document.update(
+        {
+            Document.state: "ready",
+            Document.pdf: rendered.pdf,
+            Document.pdf_sha256: rendered.sha256,
+            Document.page_count: rendered.page_count,
+            Document.error: "",
+            Document.finished_at: utc_now(),
+        }
+    ).where(Document.id == document_id)
+
+
+async def resume_unfinished_renders() -> int:
+    """After a restart, documents left rendering are rendered again from their stored snapshot."""
+    rows = await Document.select(Document.id).where(Document.state == "rendering")
+    for row in rows:
+        start_render(int(row["id"]))
+    return len(rows)
+
+
+async def _document_row(principal: Principal, document_id: int) -> dict[str, Any]:
+    row = await Document.select(*_columns()).where(Document.id == document_id).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    try:
+        access = await bid_access(principal, int(row["bid"]))
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+    if access.role != "convenor" and int(row["bid"]) not in principal.viewer_bid_ids:
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+async def read_document(principal: Principal, document_id: int) -> schemas.Document:
+    return document_out(await _document_row(principal, document_id))
+
+
+async def list_documents(principal: Principal, bid_id: int) -> list[schemas.Document]:
+    access = await bid_access(principal, bid_id)
+    access.require_convenor()
+    rows = await Document.select(*_columns()).where(Document.bid == bid_id).order_by(Document.version, ascending=False)
+    return [document_out(r) for r in rows]
+
+
+async def _ready_pdf(document_id: int) -> tuple[bytes, dict[str, Any]]:
+    row = (
+        await Document.select(Document.pdf, Document.state, Document.version, Document.bid.title.as_alias("title"))
+        .where(Document.id == document_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    if row["state"] == "rendering":
+        raise Conflict("This document is still being made. Try again in a few seconds.")
+    if row["state"] == "failed" or row["pdf"] is None:
+        raise Conflict("This document could not be made. Generate a new version.")
+    return bytes(row["pdf"]), row
+
+
+async def document_pdf(principal: Principal, document_id: int) -> tuple[bytes, str]:
+    await _document_row(principal, document_id)
+    pdf, row = await _ready_pdf(document_id)
+    return pdf, file_name(row["title"], row["version"], "pdf")
+
+
+async def document_snapshot(principal: Principal, document_id: int) -> tuple[bytes, str]:
+    row = await _document_row(principal, document_id)
+    return await _snapshot_bytes(document_id), file_name(str(row["bid"]), row["version"], "json")
+
+
+async def _snapshot_bytes(document_id: int) -> bytes:
+    row = await Document.select(Document.snapshot_json).where(Document.id == document_id).first()
+    assert row is not None
+    return str(row["snapshot_json"]).encode()
+
+
+def file_name(title: str, version: int, extension: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+    slug = "-".join(part for part in slug.split("-") if part)[:60] or "bid"
+    return f"{slug}-v{version}.{extension}"
+
+
+async def verify(sha256: str) -> schemas.Verification:
+    digest = sha256.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise BadInput(
+            "A SHA-256 is 64 characters of 0-9 and a-f. Copy it from the document's footer or a checksum tool."
+        )
+    row = (
+        await Document.select(
+            Document.bid,
+            Document.version,
+            Document.created_at,
+            Document.pdf_sha256,
+            Document.bid.title.as_alias("title"),
+            Document.bid._.network._.name.as_alias("network_name"),
+        )
+        .where((Document.pdf_sha256 == digest) | (Document.snapshot_sha256 == digest))
+        .first()
+    )
+    if row is None:
+        return schemas.Verification(
+            known=False,
+            message="This is not a document Consortium made, or it has been changed since. Ask the consortium "
+            "for the version they sent you.",
+        )
+    latest = (
+        await Document.select(Document.version)
+        .where((Document.bid == row["bid"]) & (Document.state == "ready"))
+        .order_by(Document.version, ascending=False)
+        .first()
+    )
+    latest_version = int(latest["version"]) if latest else int(row["version"])
+    matches = "pdf" if row["pdf_sha256"] == digest else "snapshot"
+    newer = f" A newer version ({latest_version}) exists." if latest_version > row["version"] else ""
+    return schemas.Verification(
+        known=True,
+        matches=matches,
+        message=f"This is version {row['version']} of '{row['title']}' by {row['network_name']}, made "
+        f"{uk_time_text(row['created_at'])}.{newer}",
+        bid_title=row["title"],
+        network_name=row["network_name"],
+        version=row["version"],
+        generated_at=row["created_at"],
+        latest_version=latest_version,
+    )
+
+
+def pdf_digest(pdf: bytes) -> str:
+    return hashlib.sha256(pdf).hexdigest()
+
+
+# --- Share links for funders ---------------------------------------------------------------------------------
+
+
+def _link_status(row: dict[str, Any]) -> str:
+    if row["revoked_at"] is not None:
+        return "revoked"
+    if as_utc(row["expires_at"]) <= utc_now():
+        return "expired"
+    return "active"
+
+
+async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.ShareLink:
+    downloads = await ShareDownload.count().where(ShareDownload.link == row["id"])
+    return schemas.ShareLink(
+        id=row["id"],
+        document_id=row["document"],
+        label=row["label"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        downloads=downloads,
+        status=_link_status(row),
+        url=url,
+    )
+
+
+async def create_share_link(
+    settings: Settings, principal: Principal, document_id: int, data: schemas.ShareLinkCreate
+) -> schemas.ShareLink:
+    row = await _document_row(principal, document_id)
+    (await bid_access(principal, int(row["bid"]))).require_convenor()
+    if row["state"] != "ready":
+        raise Conflict("Share a document once it is ready.")
+    days = data.expires_in_days if data.expires_in_days is not None else settings.share_link_days
+    if not 1 <= days <= 365:
+        raise BadInput("A share link can last from 1 to 365 days.", field="expires_in_days")
+    token = new_token()
+    async with write_transaction():
+        rows = await ShareLink.insert(
+            ShareLink(
+                document=document_id,
+                token_hash=token_digest(token),
+                label=data.label.strip(),
+                created_by=principal.user_id or None,
+                expires_at=utc_now() + timedelta(days=days),
+            )
+        ).returning(ShareLink.id)
+        link_id = int(rows[0]["id"])
+        await audit.record(
+            principal,
+            "share_link.create",
+            "share_link",
+            link_id,
+            bid_id=int(row["bid"]),
+            after={"document_id": document_id, "days": days, "label": data.label},
+        )
+    link = await ShareLink.select().where(ShareLink.id == link_id).first()
+    assert link is not None
+    return await _link_out(link, url=f"{settings.base_url}/shared/{token}")
+
+
+async def list_share_links(principal: Principal, document_id: int) -> list[schemas.ShareLink]:
+    row = await _document_row(principal, document_id)
+    (await bid_access(principal, int(row["bid"]))).require_convenor()
+    links = await ShareLink.select().where(ShareLink.document == document_id).order_by(ShareLink.id)
+    return [await _link_out(link) for link in links]
+
+
+async def revoke_share_link(principal: Principal, link_id: int) -> schemas.ShareLink:
+    link = await ShareLink.select().where(ShareLink.id == link_id).first()
+    if link is None:
+        raise NotFound("There is no such share link.")
+    row = await _document_row(principal, int(link["document"]))
+    (await bid_access(principal, int(row["bid"]))).require_convenor()
+    async with write_transaction():
+        await ShareLink.update({ShareLink.revoked_at: utc_now()}).where(ShareLink.id == link_id)
+        await audit.record(principal, "share_link.revoke", "share_link", link_id, bid_id=int(row["bid"]))
+    fresh = await ShareLink.select().where(ShareLink.id == link_id).first()
+    assert fresh is not None
+    return await _link_out(fresh)
+
+
+async def _usable_link(token: str) -> dict[str, Any]:
+    link = await ShareLink.select().where(ShareLink.token_hash == token_digest(token)).first()
+    if link is None:
+        raise NotFound("This link is not valid. Check you copied all of it, or ask the consortium for a new one.")
+    if link["revoked_at"] is not None:
+        raise Gone("The consortium has withdrawn this link. Ask them for a new one if you still need the document.")
+    if as_utc(link["expires_at"]) <= utc_now():
+        raise Gone(f"This link expired on {uk_time_text(link['expires_at'])}. Ask the consortium for a new one.")
+    return link
+
+
+async def _log(link_id: int, what: str, address: str, user_agent: str) -> None:
+    await ShareDownload.insert(
+        ShareDownload(link=link_id, what=what, address=address[:100], user_agent=user_agent[:300])
+    )
+
+
+async def shared_document(token: str, address: str, user_agent: str) -> schemas.SharedDocument:
+    link = await _usable_link(token)
+    row = (
+        await Document.select(
+            Document.version,
+            Document.created_at,
+            Document.pdf_sha256,
+            Document.snapshot_sha256,
+            Document.page_count,
+            Document.bid.title.as_alias("title"),
+            Document.bid.funder_name.as_alias("funder_name"),
+            Document.bid._.network._.name.as_alias("network_name"),
+        )
+        .where(Document.id == link["document"])
+        .first()
+    )
+    assert row is not None
+    await _log(int(link["id"]), "page", address, user_agent)
+    return schemas.SharedDocument(
+        bid_title=row["title"],
+        network_name=row["network_name"],
+        funder_name=row["funder_name"],
+        version=row["version"],
+        generated_at=row["created_at"],
+        pdf_sha256=row["pdf_sha256"],
+        snapshot_sha256=row["snapshot_sha256"],
+        page_count=row["page_count"],
+        expires_at=link["expires_at"],
+        pdf_url=f"/api/v1/shared/{token}/pdf",
+        snapshot_url=f"/api/v1/shared/{token}/snapshot.json",
+    )
+
+
+async def shared_pdf(token: str, address: str, user_agent: str) -> tuple[bytes, str]:
+    link = await _usable_link(token)
+    pdf, row = await _ready_pdf(int(link["document"]))
+    await _log(int(link["id"]), "pdf", address, user_agent)
+    return pdf, file_name(row["title"], row["version"], "pdf")
+
+
+async def shared_snapshot(token: str, address: str, user_agent: str) -> tuple[bytes, str]:
+    link = await _usable_link(token)
+    await _log(int(link["id"]), "snapshot", address, user_agent)
+    row = await Document.select(Document.version).where(Document.id == link["document"]).first()
+    assert row is not None
+    return await _snapshot_bytes(int(link["document"])), f"snapshot-v{row['version']}.json"
+
+
+async def bid_exists(bid_id: int) -> bool:
+    return bool(await Bid.exists().where(Bid.id == bid_id))

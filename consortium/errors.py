@@ -1,0 +1,69 @@
+"""Errors the services raise, each with an HTTP status and a message a person can act on.
+
+Services know nothing of HTTP frameworks; the web layer turns these into JSON or a friendly page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status_code = 400
+    title = "Something is wrong with the request"
+
+    def __init__(self, message: str, *, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra or {}
+
+
+class BadInput(ServiceError):
+    status_code = 422
+    title = "Please check what you entered"
+
+
+class NotSignedIn(ServiceError):
+    status_code = 401
+    title = "Please sign in"
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+    title = "You do not have access to this"
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    title = "We could not find that"
+
+
+class Conflict(ServiceError):
+    status_code = 409
+    title = "That cannot be done right now"
+
+
+class Gone(ServiceError):
+    status_code = 410
+    title = "This link no longer works"
+
+
+class PreconditionFailed(ServiceError):
+    status_code = 412
+    title = "Someone else changed this first"
+
+
+class PreconditionRequired(ServiceError):
+    status_code = 428
+    title = "Say which version you are changing"
+
+
+class TooManyAttempts(ServiceError):
+    status_code = 429
+    title = "Too many attempts"
+
+
+class TooLarge(ServiceError):
+    status_code = 413
+    title = "That file is too large"

@@ -1,0 +1,1 @@
+"""Networks: the convening bodies that run bids, and who convenes them."""

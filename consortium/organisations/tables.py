@@ -1,0 +1,37 @@
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from consortium.accounts.tables import User
+
+
+class Organisation(Table):
+    id: Serial
+    name = Varchar(length=300)
+    org_type = Varchar(length=40)
+    org_id = Varchar(length=80, null=True, default=None, unique=True)  # org-id.guide identifier
+    homes = Integer(null=True, default=None)
+    website = Varchar(length=500, null=True, default=None)
+    contact_name = Varchar(length=200, null=True, default=None)
+    contact_email = Varchar(length=320, null=True, default=None)
+    description = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganisationUser(Table):
+    """A person who acts for an organisation (a member user)."""
+
+    id: Serial
+    organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class Coverage(Table):
+    """Where an organisation works: a local authority district and the homes it manages there."""
+
+    id: Serial
+    organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.cascade, index=True)
+    district_code = Varchar(length=9)
+    homes = Integer(null=True, default=None)

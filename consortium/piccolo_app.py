@@ -1,0 +1,42 @@
+"""The Piccolo app: our tables and the top-level migrations folder."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from consortium.accounts.tables import ApiToken, SignInAttempt, User, UserSession
+from consortium.audit.tables import AuditEvent
+from consortium.bids.tables import Bid, BidMember, BidViewer, Invitation
+from consortium.documents.tables import Document, ShareDownload, ShareLink
+from consortium.networks.tables import Network, NetworkConvenor
+from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
+from consortium.pledges.tables import Pledge
+
+TABLES = [
+    User,
+    UserSession,
+    ApiToken,
+    SignInAttempt,
+    Network,
+    NetworkConvenor,
+    Organisation,
+    OrganisationUser,
+    Coverage,
+    Bid,
+    BidMember,
+    Invitation,
+    BidViewer,
+    Pledge,
+    AuditEvent,
+    Document,
+    ShareLink,
+    ShareDownload,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="consortium",
+    migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

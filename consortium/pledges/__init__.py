@@ -1,0 +1,1 @@
+"""Pledges: what each member organisation puts into a bid."""

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from consortium.schemas import DistrictCode, LongText, Pence, PositivePence, Theme
+
+PledgeStatus = Literal["draft", "submitted", "withdrawn"]
+
+
+class PledgeArea(msgspec.Struct, forbid_unknown_fields=True):
+    district_code: DistrictCode
+    amount_pence: Pence | None = None
+
+
+class PledgeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    amount_pence: PositivePence
+    purpose: LongText = ""
+    themes: list[Theme] = msgspec.field(default_factory=list)
+    areas: list[PledgeArea] = msgspec.field(default_factory=list)
+    board_approved: bool = False
+    conditions: LongText = ""
+    organisation_id: int | None = None  # needed only if you act for more than one organisation in this bid
+    submit: bool = False  # submit straight away instead of saving a draft
+
+
+class PledgeUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    amount_pence: PositivePence | msgspec.UnsetType = msgspec.UNSET
+    purpose: LongText | msgspec.UnsetType = msgspec.UNSET
+    themes: list[Theme] | msgspec.UnsetType = msgspec.UNSET
+    areas: list[PledgeArea] | msgspec.UnsetType = msgspec.UNSET
+    board_approved: bool | msgspec.UnsetType = msgspec.UNSET
+    conditions: LongText | msgspec.UnsetType = msgspec.UNSET
+
+
+class PledgeAreaOut(msgspec.Struct):
+    district_code: str
+    district_name: str
+    amount_pence: int | None
+
+
+class Pledge(msgspec.Struct):
+    id: int
+    bid_id: int
+    organisation_id: int
+    organisation_name: str
+    amount_pence: int
+    purpose: str
+    themes: list[str]
+    areas: list[PledgeAreaOut]
+    board_approved: bool
+    conditions: str
+    status: PledgeStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+
+
+class PledgeEvent(msgspec.Struct):
+    id: int
+    at: datetime
+    by: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

@@ -1,0 +1,324 @@
+"""Pledges: members enter, change, submit and withdraw them; convenors read them all.
+
+Every change is optimistic: it names the version it changes, and a stale version is refused (412) with the
+current one, so two people editing at once never silently overwrite each other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from consortium.accounts.principal import Principal
+from consortium.audit import services as audit
+from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.services import require_accepting_changes
+from consortium.bids.tables import Bid, BidMember
+from consortium.db import share_locked, write_transaction
+from consortium.errors import BadInput, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from consortium.pledges import schemas
+from consortium.pledges.tables import Pledge
+from consortium.reference.districts import district_name
+from consortium.reference.search import UnknownDistrict, resolve_district
+from consortium.timeutil import utc_now
+
+NOT_FOUND = "There is no pledge with that number that you can see."
+CONTENT_FIELDS = ("amount_pence", "purpose", "themes", "areas", "board_approved", "conditions")
+MAX_AREAS = 400
+
+
+def pledge_out(row: dict[str, Any]) -> schemas.Pledge:
+    return schemas.Pledge(
+        id=row["id"],
+        bid_id=row["bid"],
+        organisation_id=row["organisation"],
+        organisation_name=row["organisation_name"],
+        amount_pence=row["amount_pence"],
+        purpose=row["purpose"],
+        themes=list(row["themes"] or []),
+        areas=[
+            schemas.PledgeAreaOut(
+                district_code=a["district_code"],
+                district_name=district_name(a["district_code"]),
+                amount_pence=a.get("amount_pence"),
+            )
+            for a in row["areas"] or []
+        ],
+        board_approved=row["board_approved"],
+        conditions=row["conditions"],
+        status=row["status"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+    )
+
+
+def _select() -> Any:
+    return Pledge.select(*Pledge.all_columns(), Pledge.organisation.name.as_alias("organisation_name"))
+
+
+async def _row(pledge_id: int) -> dict[str, Any] | None:
+    return await _select().where(Pledge.id == pledge_id).first().output(load_json=True)
+
+
+def clean_content(values: dict[str, Any], bid: dict[str, Any], amount_pence: int) -> dict[str, Any]:
+    """Check a pledge's content against its bid: known districts, area amounts within the pledge, the bid's themes."""
+    if "areas" in values:
+        areas = values["areas"]
+        if len(areas) > MAX_AREAS:
+            raise BadInput(
+                f"A pledge can name at most {MAX_AREAS} districts; this one names {len(areas)}.", field="areas"
+            )
+        cleaned: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        problems = []
+        for area in areas:
+            try:
+                district = resolve_district(area.district_code)
+            except UnknownDistrict as error:
+                problems.append(str(error))
+                continue
+            if district.code in seen:
+                problems.append(f"{district.name} is listed more than once; list each district once.")
+                continue
+            seen.add(district.code)
+            cleaned.append({"district_code": district.code, "amount_pence": area.amount_pence})
+        if problems:
+            raise BadInput(" ".join(problems), field="areas", extra={"problems": problems})
+        values["areas"] = cleaned
+    explicit = sum(a["amount_pence"] or 0 for a in values.get("areas", []))
+    if explicit > amount_pence:
+        from consortium.money import format_pence
+
+        raise BadInput(
+            f"The amounts given for districts add up to {format_pence(explicit)}, more than the pledge of "
+            f"{format_pence(amount_pence)}. Lower the district amounts or raise the pledge.",
+            field="areas",
+        )
+    if "themes" in values:
+        themes = list(dict.fromkeys(t.strip() for t in values["themes"] if t.strip()))
+        allowed = list(bid["themes"] or [])
+        unknown = [t for t in themes if allowed and t not in allowed]
+        if unknown:
+            raise BadInput(
+                f"This bid's themes are: {', '.join(allowed)}. Choose from those instead of: {', '.join(unknown)}.",
+                field="themes",
+            )
+        values["themes"] = themes
+    for field in ("purpose", "conditions"):
+        if field in values:
+            values[field] = values[field].strip()
+    return values
+
+
+def _acting_organisation(access: BidAccess, requested: int | None) -> int:
+    if access.role != "member":
+        raise Forbidden("Only member organisations enter pledges. Convenors see them on the bid dashboard.")
+    if requested is not None:
+        if requested not in access.organisation_ids:
+            raise NotFound("You do not act for an organisation with that number in this bid.")
+        return requested
+    if len(access.organisation_ids) > 1:
+        raise BadInput("You act for more than one organisation in this bid: say which with organisation_id.")
+    return next(iter(access.organisation_ids))
+
+
+async def _require_joined(bid_id: int, organisation_id: int) -> None:
+    member = (
+        await BidMember.select(BidMember.status)
+        .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))
+        .first()
+    )
+    if member is None or member["status"] != "joined":
+        raise Conflict(
+            "Your organisation has withdrawn from this bid, so it cannot pledge. Ask the convenor to re-add it."
+        )
+
+
+async def _current_bid(bid_id: int) -> dict[str, Any]:
+    query = Bid.select(Bid.status, Bid.deadline, Bid.themes).where(Bid.id == bid_id).first()
+    bid = await share_locked(query).output(load_json=True)
+    assert bid is not None
+    return bid
+
+
+async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeCreate) -> schemas.Pledge:
+    access = await bid_access(principal, bid_id)
+    organisation_id = _acting_organisation(access, data.organisation_id)
+    values = clean_content({f: getattr(data, f) for f in CONTENT_FIELDS}, access.bid, data.amount_pence)
+    now = utc_now()
+    status = "submitted" if data.submit else "draft"
+    async with write_transaction():
+        # Checked inside the transaction: a lock landing a moment earlier wins.
+        require_accepting_changes(await _current_bid(bid_id))
+        await _require_joined(bid_id, organisation_id)
+        rows = await Pledge.insert(
+            Pledge(
+                bid=bid_id,
+                organisation=organisation_id,
+                status=status,
+                version=1,
+                submitted_at=now if data.submit else None,
+                **values,
+            )
+        ).returning(Pledge.id)
+        pledge_id = int(rows[0]["id"])
+        await audit.record(
+            principal,
+            "pledge.create",
+            "pledge",
+            pledge_id,
+            bid_id=bid_id,
+            after=values | {"status": status, "version": 1},
+        )
+    row = await _row(pledge_id)
+    assert row is not None
+    return pledge_out(row)
+
+
+async def _visible_row(principal: Principal, pledge_id: int) -> tuple[dict[str, Any], BidAccess]:
+    row = await _row(pledge_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    try:
+        access = await bid_access(principal, int(row["bid"]))
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+    if access.role == "member" and int(row["organisation"]) not in access.organisation_ids:
+        raise NotFound(NOT_FOUND)
+    if access.role == "viewer":
+        raise NotFound(NOT_FOUND)
+    return row, access
+
+
+async def read_pledge(principal: Principal, pledge_id: int) -> schemas.Pledge:
+    row, _ = await _visible_row(principal, pledge_id)
+    return pledge_out(row)
+
+
+async def list_pledges(principal: Principal, bid_id: int) -> list[schemas.Pledge]:
+    access = await bid_access(principal, bid_id)
+    if access.role == "viewer":
+        raise Forbidden("Funders see pledges in the bid document, not here.")
+    query = _select().where(Pledge.bid == bid_id)
+    if access.role == "member":
+        query = query.where(Pledge.organisation.is_in(list(access.organisation_ids)))
+    rows = await query.order_by(Pledge.organisation.name).order_by(Pledge.id).output(load_json=True)
+    return [pledge_out(r) for r in rows]
+
+
+def parse_if_match(if_match: str | None) -> int:
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Send the version you are changing in an If-Match header (the pledge's 'version'), "
+            "so we can tell if someone else changed it first."
+        )
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise BadInput(f'If-Match must be the pledge\'s version number, like "3"; got {if_match[:40]!r}.')
+    return int(text)
+
+
+async def _apply(
+    principal: Principal,
+    pledge_id: int,
+    expected_version: int,
+    action: str,
+    changes_for: Any,
+) -> schemas.Pledge:
+    """Shared path for every pledge change: access, bid open, version check and audit, in one transaction."""
+    row, access = await _visible_row(principal, pledge_id)
+    if access.role != "member":
+        raise Forbidden("Only the organisation that made this pledge can change it.")
+    async with write_transaction():
+        require_accepting_changes(await _current_bid(int(row["bid"])))
+        await _require_joined(int(row["bid"]), int(row["organisation"]))
+        current = await _row(pledge_id)
+        assert current is not None
+        changes = changes_for(current, access)
+        before = {k: current[k] for k in changes}
+        updated = await (
+            Pledge.update(
+                {
+                    **{getattr(Pledge, k): v for k, v in changes.items()},
+                    Pledge.version: Pledge.version + 1,
+                    Pledge.updated_at: utc_now(),
+                }
+            )
+            .where((Pledge.id == pledge_id) & (Pledge.version == expected_version))
+            .returning(Pledge.version)
+        )
+        if not updated:
+            # Read the version again: on PostgreSQL (read committed) `current` may predate the writer whose commit
+            # made our UPDATE match nothing, and a 412 naming the version the client sent helps no one.
+            latest = await Pledge.select(Pledge.version).where(Pledge.id == pledge_id).first()
+            current_version = latest["version"] if latest else current["version"]
+            raise PreconditionFailed(
+                f"This pledge was changed by someone else (it is now version {current_version}, you sent "
+                f"{expected_version}). Reload it, check the latest figures, then make your change again.",
+                extra={"current_version": current_version},
+            )
+        await audit.record(
+            principal,
+            f"pledge.{action}",
+            "pledge",
+            pledge_id,
+            bid_id=int(row["bid"]),
+            before=before | {"version": expected_version},
+            after=changes | {"version": updated[0]["version"]},
+        )
+    fresh = await _row(pledge_id)
+    assert fresh is not None
+    return pledge_out(fresh)
+
+
+async def update_pledge(
+    principal: Principal, pledge_id: int, data: schemas.PledgeUpdate, if_match: str | None
+) -> schemas.Pledge:
+    expected = parse_if_match(if_match)
+
+    def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        if current["status"] == "withdrawn":
+            raise Conflict("This pledge was withdrawn. Submit it again first if you want to change it.")
+        raw = {f: getattr(data, f) for f in CONTENT_FIELDS if getattr(data, f) is not msgspec.UNSET}
+        amount = raw.get("amount_pence", current["amount_pence"])
+        if "areas" not in raw and "amount_pence" in raw:
+            explicit = sum(a.get("amount_pence") or 0 for a in current["areas"] or [])
+            if explicit > amount:
+                raw["areas"] = [schemas.PledgeArea(**a) for a in current["areas"]]
+        return clean_content(raw, access.bid, amount)
+
+    return await _apply(principal, pledge_id, expected, "update", changes_for)
+
+
+async def submit_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
+    expected = parse_if_match(if_match)
+
+    def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        if current["status"] == "submitted":
+            raise Conflict("This pledge is already submitted.")
+        return {"status": "submitted", "submitted_at": utc_now()}
+
+    return await _apply(principal, pledge_id, expected, "submit", changes_for)
+
+
+async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
+    expected = parse_if_match(if_match)
+
+    def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        if current["status"] == "withdrawn":
+            raise Conflict("This pledge is already withdrawn.")
+        return {"status": "withdrawn"}
+
+    return await _apply(principal, pledge_id, expected, "withdraw", changes_for)
+
+
+async def pledge_history(principal: Principal, pledge_id: int) -> list[schemas.PledgeEvent]:
+    await _visible_row(principal, pledge_id)
+    return [
+        schemas.PledgeEvent(
+            id=e["id"], at=e["at"], by=e["actor_label"], action=e["action"], before=e["before"], after=e["after"]
+        )
+        for e in await audit.history("pledge", pledge_id)
+    ]

@@ -1,0 +1,1 @@
+"""Reference data: UK local authority districts, their regions and nations, and a hexagonal map layout."""

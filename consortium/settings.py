@@ -1,0 +1,64 @@
+"""All configuration, read from the environment in one place and passed around as a frozen value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///var/consortium.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    environment: str = "development"  # development | test | production
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_hours: int = 12
+    invitation_days: int = 14
+    share_link_days: int = 30
+    demo_password: str = "consortium-demo"  # noqa: S105 - the published password of the fictional demo
+    # Sign-in attempts allowed per account and per address in the window before we ask people to wait.
+    sign_in_attempts: int = 10
+    sign_in_window_seconds: int = 900
+    max_upload_bytes: int = 2_000_000
+    render_workers: int = 1
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            environment=env.get("CONSORTIUM_ENV", defaults.environment),
+            base_url=env.get("CONSORTIUM_BASE_URL", defaults.base_url).rstrip("/"),
+            host=env.get("CONSORTIUM_HOST", defaults.host),
+            port=int(env.get("CONSORTIUM_PORT", defaults.port)),
+            session_hours=int(env.get("CONSORTIUM_SESSION_HOURS", defaults.session_hours)),
+            invitation_days=int(env.get("CONSORTIUM_INVITATION_DAYS", defaults.invitation_days)),
+            share_link_days=int(env.get("CONSORTIUM_SHARE_LINK_DAYS", defaults.share_link_days)),
+            demo_password=env.get("CONSORTIUM_DEMO_PASSWORD", defaults.demo_password),
+            sign_in_attempts=int(env.get("CONSORTIUM_SIGN_IN_ATTEMPTS", defaults.sign_in_attempts)),
+            sign_in_window_seconds=int(env.get("CONSORTIUM_SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window_seconds)),
+            max_upload_bytes=int(env.get("CONSORTIUM_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
+            render_workers=int(env.get("CONSORTIUM_RENDER_WORKERS", defaults.render_workers)),
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """``sqlite:///var/x.sqlite3`` is relative to the working directory; ``sqlite:////abs/x`` is absolute."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment not in {"development", "test"}

@@ -1,0 +1,1 @@
+"""The HTTP edge: request identity, error rendering and the application factory's pieces."""

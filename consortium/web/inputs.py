@@ -1,0 +1,83 @@
+"""One check on everything sent, before any handler sees it: no invisible control characters in text.
+
+A NUL byte cannot be stored in a PostgreSQL text column, and the other control characters (apart from tab and
+line breaks) have no business in names, purposes or codes: they hide text from people and break exports. Rather
+than trusting every field type to remember, the address, the query string and every string (and key) in a JSON
+body are checked here, and the caller is told which field to change."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request
+
+from consortium.errors import BadInput, NotFound
+
+# C0 controls other than tab and line breaks, DEL, and the bidirectional overrides and isolates that can make
+# text display in a different order from the one it is stored in ("Trojan Source").
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Bytes that may begin such a character in a JSON body: an escape, DEL, or the UTF-8 of U+202A-E / U+2066-9.
+_MAYBE_CONTROL = re.compile(rb"\\|\x7f|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+LARGEST_ID = 2**63 - 1
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _describe(text: str) -> str:
+    found = CONTROL.search(text)
+    assert found is not None
+    character = found.group()
+    if character == "\x00":
+        return "a NUL byte"
+    if character >= "\u202a":
+        return f"the invisible text-direction control U+{ord(character):04X}"
+    return f"the control character U+{ord(character):04X}"
+
+
+def _problem(where: str, text: str, field: str | None = None) -> BadInput:
+    return BadInput(
+        f"{where} contains {_describe(text)}, which is not allowed. Remove it (it is invisible: retype the text "
+        "rather than pasting it) and send again.",
+        field=field,
+    )
+
+
+def _first_bad(value: Any, path: str) -> tuple[str, str] | None:
+    if isinstance(value, str):
+        return (path or "body", value) if CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and CONTROL.search(key):
+                return (path or "body", key)
+            if (found := _first_bad(item, where)) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _first_bad(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
+async def reject_control_characters(request: Request[Any, Any, Any]) -> None:
+    """A before_request hook: raise BadInput (422) naming the field when any text holds a control character."""
+    if CONTROL.search(request.url.path):
+        raise _problem("The address", request.url.path)
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -LARGEST_ID <= value <= LARGEST_ID:
+            raise NotFound("There is nothing with that number: it is far larger than any we give out.")
+    for key, value in request.query_params.multi_items():
+        if CONTROL.search(key) or CONTROL.search(value):
+            raise _problem("The query string", key + value, field=None if CONTROL.search(key) else key)
+    if request.method not in BODY_METHODS or "json" not in request.headers.get("content-type", ""):
+        return
+    body = await request.body()
+    if not _MAYBE_CONTROL.search(body):
+        return  # raw C0 controls are malformed JSON anyway; the rest arrive escaped or as these bytes
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return  # the handler's own decoding reports malformed JSON
+    if (found := _first_bad(decoded, "")) is not None:
+        raise _problem(f"The field '{found[0]}'", found[1], field=found[0])

@@ -1,0 +1,92 @@
+"""The error answers every API operation can give, declared in the OpenAPI schema so clients (and the schema
+fuzzer) know their shape: ``{"status", "title", "message"}``, with ``field`` naming what to change when one
+field is at fault, ``errors`` listing every problem with the form of a request, and sometimes more detail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+from litestar import Controller
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+from consortium.analysis.results import AmountRow, MemberShare, OverlapRow
+
+
+class Problem(msgspec.Struct):
+    status: int
+    title: str
+    message: str
+    field: str | None = None
+    errors: list[str] | None = None
+
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "The request is not in the right form (the message says which field and how).",
+    401: "Not signed in, or the API token is not valid.",
+    403: "Signed in, but not allowed to do this (or a browser session write without X-CSRF-Token).",
+    404: "Nothing at this address that you can see.",
+    405: "This address does not accept that method.",
+    409: "Not possible in the current state (for example, the bid is locked).",
+    410: "The link has expired or been withdrawn.",
+    412: "Someone else changed this first: If-Match no longer matches.",
+    413: "The request body is larger than the service accepts.",
+    422: "A value is not acceptable (the message says what to change).",
+    428: "Send If-Match with the version you are changing.",
+    429: "Too many attempts: wait for Retry-After seconds.",
+    500: "Something went wrong on our side; nothing was saved.",
+}
+
+ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    status: ResponseSpec(data_container=Problem, description=description, generate_examples=False)
+    for status, description in ERROR_STATUSES.items()
+}
+
+
+def declare_error_responses(controllers: Iterable[type[Controller]]) -> None:
+    """Add the error responses to every route handler of these controllers (their own declarations win)."""
+    for controller in controllers:
+        for name in dir(controller):
+            handler: Any = getattr(controller, name, None)
+            if isinstance(handler, HTTPRouteHandler):
+                handler.responses = {**ERROR_RESPONSES, **(handler.responses or {})}
+
+
+class TotalsView(msgspec.Struct):
+    """GET /bids/{id}/totals as the schema describes it: everyone gets the headline figures; convenors also get
+    the breakdowns (absent for members, who must not see other members' figures)."""
+
+    pledged_pence: int
+    eligible_pence: int
+    match_requested_pence: int
+    match_capped: bool
+    members_by_status: dict[str, int]
+    homes_covered: int
+    districts_covered: int
+    regions_covered: int
+    pledges_by_status: dict[str, int] | None = None
+    by_region: list[AmountRow] | None = None
+    by_district: list[AmountRow] | None = None
+    by_theme: list[AmountRow] | None = None
+    by_org_type: list[AmountRow] | None = None
+    overlap: list[OverlapRow] | None = None
+    members: list[MemberShare] | None = None
+    unallocated_pence: int | None = None
+
+
+TOTALS_RESPONSES = {
+    200: ResponseSpec(
+        data_container=TotalsView,
+        description="Convenors: the full totals. Members: the headline figures only.",
+        generate_examples=False,
+    )
+}
+SNAPSHOT_RESPONSES = {
+    200: ResponseSpec(
+        data_container=dict[str, Any],
+        description="The frozen snapshot the PDF was made from, as a JSON object (a file download).",
+        generate_examples=False,
+    )
+}

@@ -1,0 +1,285 @@
+"""Bids: the list, creating and changing one, its life cycle, and the convenor's live dashboard."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, QueryParameter
+from markupsafe import Markup
+
+from consortium.bids import figures, schemas
+from consortium.bids import services as bids
+from consortium.errors import NotFound, ServiceError
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES
+from consortium.pledges import services as pledges
+from consortium.timeutil import utc_now
+from consortium.web.identity import CurrentUser
+from consortium.web.pages import forms, views
+from consortium.web.pages.common import PageController, PageRequest, convenor_bid
+from consortium.web.pages.rendering import pounds_input, redirect, render
+
+Without = Annotated[int | None, QueryParameter(name="without", required=False, ge=1)]
+Seen = Annotated[str, QueryParameter(name="seen", required=False, max_length=40)]
+
+BID_FIELD_IDS = {
+    "network_id": "network_id",
+    "title": "title",
+    "funder_name": "funder_name",
+    "funder_org_id": "funder_org_id",
+    "programme": "programme",
+    "deadline": "deadline_date",
+    "match_funder_part": "match_funder_part",
+    "match_consortium_part": "match_consortium_part",
+    "match_cap_pence": "match_cap",
+    "themes": "themes",
+}
+BID_LABELS = {
+    "title": "the bid's title",
+    "funder_name": "the funder's name",
+    "funder_org_id": "the funder's identifier",
+    "programme": "the programme",
+    "themes": "each theme",
+}
+ACTIONS = {
+    "open": "The bid is open. Members can now make and change their pledges.",
+    "lock": "The bid is locked. Nobody can change pledges until you unlock it.",
+    "unlock": "The bid is open again for changes.",
+    "submit": "The bid is marked as submitted to the funder.",
+}
+LIVE_REGIONS = {"figures": ("convenor/_live_figures.html", 5), "members": ("convenor/_live_members.html", 20)}
+
+
+def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
+    if bid is None:
+        return {
+            "network_id": "",
+            "title": "",
+            "funder_name": "",
+            "funder_org_id": "",
+            "programme": "",
+            "deadline_date": "",
+            "deadline_time": "12:00",
+            "match_consortium_part": "1",
+            "match_funder_part": "1",
+            "match_cap": "",
+            "themes": "",
+        }
+    return {
+        "network_id": str(bid.network_id),
+        "title": bid.title,
+        "funder_name": bid.funder_name,
+        "funder_org_id": bid.funder_org_id or "",
+        "programme": bid.programme,
+        "deadline_date": forms.uk_date_value(bid.deadline),
+        "deadline_time": forms.uk_time_value(bid.deadline),
+        "match_consortium_part": str(bid.match_consortium_part),
+        "match_funder_part": str(bid.match_funder_part),
+        "match_cap": pounds_input(bid.match_cap_pence),
+        "themes": "\n".join(bid.themes),
+    }
+
+
+def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What was typed (to show again) and the bid's terms (when there were no problems)."""
+    values = {key: forms.text(form, key) for key in bid_form_values()}
+    values["themes"] = forms.raw(form, "themes").strip()
+    if not values["title"]:
+        errors.add("title", "Enter the bid's title.")
+    if not values["funder_name"]:
+        errors.add("funder_name", "Enter the funder's name.")
+    deadline = forms.uk_datetime(
+        values["deadline_date"], values["deadline_time"], "deadline_date", errors, what="the deadline"
+    )
+    consortium_part = forms.whole_number(
+        values["match_consortium_part"],
+        "match_consortium_part",
+        errors,
+        what="the pounds members pledge",
+        low=1,
+        high=100,
+    )
+    funder_part = forms.whole_number(
+        values["match_funder_part"], "match_funder_part", errors, what="the pounds the funder adds", low=1, high=100
+    )
+    cap = forms.pounds(values["match_cap"], "match_cap", errors, what="the most the funder will add", required=False)
+    terms = {
+        "title": values["title"],
+        "funder_name": values["funder_name"],
+        "funder_org_id": values["funder_org_id"] or None,
+        "programme": values["programme"],
+        "deadline": deadline,
+        "match_consortium_part": consortium_part,
+        "match_funder_part": funder_part,
+        "match_cap_pence": cap,
+        "themes": forms.lines(values["themes"]),
+    }
+    return values, terms
+
+
+async def _network_choices(user: CurrentUser) -> list[tuple[str, str, None]]:
+    return [(str(n), await bids.network_name(n), None) for n in sorted(user.convenor_network_ids)]
+
+
+class BidPages(PageController):
+    @get("/bids", name="bids")
+    async def index(self, request: PageRequest, user: CurrentUser) -> Response[Any]:
+        listed = await bids.list_bids(user)
+        return await render(request, "bids.html", {"bids": listed, "now": utc_now()})
+
+    @get("/bids/new", name="bid-new")
+    async def new(self, request: PageRequest, user: CurrentUser) -> Response[Any]:
+        if not user.convenor_network_ids:
+            raise NotFound("Only network convenors can start a bid.")
+        values = bid_form_values()
+        values["network_id"] = str(min(user.convenor_network_ids))
+        return await render(request, "convenor/bid_form.html", await self._form_context(user, values, None))
+
+    @post("/bids/new")
+    async def create(self, request: PageRequest, user: CurrentUser) -> Response[Any]:
+        if not user.convenor_network_ids:
+            raise NotFound("Only network convenors can start a bid.")
+        form = await request.form()
+        errors = forms.FormErrors()
+        values, terms = read_bid_form(form, errors)
+        network = forms.whole_number(values["network_id"], "network_id", errors, what="the network", low=1)
+        if not errors:
+            data = forms.convert({**terms, "network_id": network}, schemas.BidCreate, errors, BID_LABELS)
+            if data is not None:
+                try:
+                    bid = await bids.create_bid(user, data)
+                except ServiceError as error:
+                    errors.add_service_error(error, BID_FIELD_IDS)
+                else:
+                    return redirect(request, f"/bids/{bid.id}/rules", "Bid saved as a draft. Next, set its rules.")
+        return await render(
+            request, "convenor/bid_form.html", await self._form_context(user, values, None, errors), status_code=422
+        )
+
+    @get("/bids/{bid_id:int}/edit", name="bid-edit")
+    async def edit(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        return await render(
+            request, "convenor/bid_form.html", await self._form_context(user, bid_form_values(bid), bid)
+        )
+
+    @post("/bids/{bid_id:int}/edit")
+    async def update(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        errors = forms.FormErrors()
+        values, terms = read_bid_form(await request.form(), errors)
+        values["network_id"] = str(bid.network_id)
+        if not errors:
+            data = forms.convert(terms, schemas.BidUpdate, errors, BID_LABELS)
+            if data is not None:
+                try:
+                    await bids.update_bid(user, bid_id, data)
+                except ServiceError as error:
+                    errors.add_service_error(error, BID_FIELD_IDS)
+                else:
+                    return redirect(request, f"/bids/{bid_id}", "Bid details saved.")
+        return await render(
+            request, "convenor/bid_form.html", await self._form_context(user, values, bid, errors), status_code=422
+        )
+
+    async def _form_context(
+        self, user: CurrentUser, values: dict[str, Any], bid: schemas.Bid | None, errors: forms.FormErrors | None = None
+    ) -> dict[str, Any]:
+        return {
+            "bid": bid,
+            "values": values,
+            "errors": errors or forms.FormErrors(),
+            "networks": await _network_choices(user) if bid is None else [],
+            "prefixes": SUPPORTED_PREFIXES,
+            "tab": "details",
+        }
+
+    @get("/bids/{bid_id:int}", name="bid")
+    async def show(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = None
+    ) -> Response[Any]:
+        bid = await bids.read_bid(user, bid_id)
+        if bid.your_role == "convenor":
+            view = await views.dashboard(user, bid, without)
+            context: dict[str, Any] = {"bid": bid, "view": view, "tab": "dashboard", "now": utc_now()}
+            for region in LIVE_REGIONS:
+                context[f"live_{region}"] = self._live_html(request, region, context)
+            return await render(request, "convenor/dashboard.html", context)
+        return await self._member_overview(request, user, bid)
+
+    async def _member_overview(self, request: PageRequest, user: CurrentUser, bid: schemas.Bid) -> Response[Any]:
+        found = await figures.dashboard_figures(user, bid.id)
+        totals, eligibility = found.totals, found.eligibility
+        own = await pledges.list_pledges(user, bid.id) if bid.your_role == "member" else []
+        members = await bids.list_members(user, bid.id) if bid.your_role == "member" else []
+        return await render(
+            request,
+            "member/bid.html",
+            {
+                "bid": bid,
+                "totals": totals,
+                "eligibility": eligibility,
+                "pledges": own,
+                "members": members,
+                "member_rules": [r for r in eligibility.rules if r.scope == "member"],
+                "consortium_rules": [r for r in eligibility.rules if r.scope == "consortium"],
+                "own_results": eligibility.members,
+                "now": utc_now(),
+            },
+        )
+
+    def _live_html(self, request: PageRequest, region: str, context: dict[str, Any]) -> Markup:
+        template, seconds = LIVE_REGIONS[region]
+        inner = views.render_string(request, template, context)
+        bid: schemas.Bid = context["bid"]
+        wrapper = views.render_string(
+            request,
+            "convenor/_live_wrapper.html",
+            {
+                "region": region,
+                "inner": Markup(inner),  # noqa: S704 - rendered by our own autoescaping templates
+                "url": f"/bids/{bid.id}/live/{region}?seen={views.fingerprint(inner)}",
+                "seconds": seconds,
+            },
+        )
+        return Markup(wrapper)  # noqa: S704 - rendered by our own autoescaping templates
+
+    @get("/bids/{bid_id:int}/live/{region:str}", name="bid-live")
+    async def live(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], region: FromPath[str], seen: Seen = ""
+    ) -> Response[Any]:
+        if region not in LIVE_REGIONS:
+            raise NotFound("There is nothing at this address.")
+        bid = await convenor_bid(user, bid_id)
+        view = await views.dashboard(user, bid)
+        context = {"bid": bid, "view": view, "now": utc_now()}
+        inner = views.render_string(request, LIVE_REGIONS[region][0], context)
+        if seen and seen == views.fingerprint(inner):
+            return Response(content=b"", status_code=204, headers={"Cache-Control": "no-store"})
+        return Response(
+            content=str(self._live_html(request, region, context)),
+            media_type="text/html",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/bids/{bid_id:int}/what-if", name="bid-what-if")
+    async def what_if(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = None
+    ) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        view = await views.dashboard(user, bid, without)
+        return await render(request, "convenor/_what_if.html", {"bid": bid, "view": view}, fragment=True)
+
+    @post("/bids/{bid_id:int}/status/{action:str}", name="bid-status")
+    async def change_status(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], action: FromPath[str]
+    ) -> Response[Any]:
+        await convenor_bid(user, bid_id)
+        if action not in ACTIONS:
+            raise NotFound("There is nothing at this address.")
+        try:
+            await bids.transition(user, bid_id, action)
+        except ServiceError as error:
+            return redirect(request, f"/bids/{bid_id}", error.message, kind="error")
+        return redirect(request, f"/bids/{bid_id}", ACTIONS[action])

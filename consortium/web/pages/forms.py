@@ -1,0 +1,189 @@
+"""Reading submitted forms and collecting the problems to show in a form's error summary.
+
+Each problem names the id of the field it belongs to, so the summary can link to the field and the field can show
+its message; what a person typed is sent back into the form so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import msgspec
+from litestar.datastructures import FormMultiDict, ImmutableMultiDict, MultiDict, UploadFile
+
+from consortium.errors import ServiceError
+from consortium.money import parse_pounds
+from consortium.timeutil import UK, as_utc
+
+
+@dataclass
+class FormErrors:
+    """Problems with a submitted form: (field id or None, message), in the order the fields appear."""
+
+    items: list[tuple[str | None, str]] = field(default_factory=list)
+
+    def add(self, field_id: str | None, message: str) -> None:
+        self.items.append((field_id, message))
+
+    def add_service_error(
+        self, error: ServiceError, field_ids: Mapping[str, str] | None = None, default: str | None = None
+    ) -> None:
+        """A service's refusal, linked to the form's field for the service's ``field`` name when there is one."""
+        ids = field_ids or {}
+        target = ids.get(error.field, default) if error.field else default
+        problems = error.extra.get("problems") if isinstance(error.extra, dict) else None
+        if isinstance(problems, list) and 1 < len(problems) <= 12:
+            head = error.message.split(". ", 1)[0] if "could not be used" in error.message else None
+            if head:
+                self.add(target, head + ".")
+            for problem in problems:
+                self.add(target, str(problem))
+            return
+        self.add(target, error.message)
+
+    def for_field(self, field_id: str) -> str | None:
+        messages = [message for target, message in self.items if target == field_id]
+        return " ".join(messages) if messages else None
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    @property
+    def status_code(self) -> int:
+        return 422
+
+
+# --- reading values -------------------------------------------------------------------------------------------------
+
+Fields = FormMultiDict | MultiDict[Any] | ImmutableMultiDict[Any]  # a submitted form, or query parameters
+
+
+def text(form: Fields, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def raw(form: Fields, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def checked(form: Fields, name: str) -> bool:
+    return isinstance(form.get(name), str) and form.get(name) not in ("", "0", "false", "off")
+
+
+def values(form: Fields, name: str) -> list[str]:
+    return [v.strip() for v in form.getall(name, []) if isinstance(v, str) and v.strip()]
+
+
+def upload(form: Fields, name: str) -> UploadFile | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile) and value.filename:
+        return value
+    return None
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of an uploaded file (so 'too large' can be told apart), then close it."""
+    try:
+        return await upload.read(limit + 1)
+    finally:
+        await upload.close()
+
+
+async def close_uploads(form: FormMultiDict) -> None:
+    for value in form.values():
+        if isinstance(value, UploadFile):
+            await value.close()
+
+
+def lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def pounds(value: str, field_id: str, errors: FormErrors, *, what: str, required: bool = True) -> int | None:
+    """Pence from what a person typed as pounds, or None (with a problem added when it was required or wrong)."""
+    if not value.strip():
+        if required:
+            errors.add(field_id, f"Enter {what} in pounds, for example 25000 or 25,000.50.")
+        return None
+    try:
+        return parse_pounds(value)
+    except ValueError as error:
+        errors.add(field_id, f"{what[:1].upper()}{what[1:]}: {error}.")
+        return None
+
+
+def whole_number(
+    value: str, field_id: str, errors: FormErrors, *, what: str, required: bool = True, low: int = 0, high: int = 10**9
+) -> int | None:
+    cleaned = value.strip().replace(",", "")
+    if not cleaned:
+        if required:
+            errors.add(field_id, f"Enter {what}.")
+        return None
+    if not re.fullmatch(r"\d+", cleaned):
+        errors.add(field_id, f"Enter {what} as a whole number, like 12.")
+        return None
+    number = int(cleaned)
+    if not low <= number <= high:
+        errors.add(field_id, f"Enter {what} from {low:,} to {high:,}.")
+        return None
+    return number
+
+
+def uk_datetime(day: str, at: str, field_id: str, errors: FormErrors, *, what: str) -> datetime | None:
+    """A date (YYYY-MM-DD, as date inputs send) and a time (HH:MM) in UK time, as a UTC datetime."""
+    if not day.strip():
+        errors.add(field_id, f"Enter {what}'s date.")
+        return None
+    try:
+        parsed_day = date.fromisoformat(day.strip())
+    except ValueError:
+        errors.add(field_id, f"Enter {what}'s date as day, month and year, like 2026-07-03.")
+        return None
+    at = at.strip() or "12:00"
+    try:
+        parsed_time = time.fromisoformat(at)
+    except ValueError:
+        errors.add(field_id, f"Enter {what}'s time as hours and minutes on the 24-hour clock, like 17:00.")
+        return None
+    return as_utc(datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), tzinfo=UK))
+
+
+def uk_date_value(value: datetime | None) -> str:
+    return "" if value is None else as_utc(value).astimezone(UK).date().isoformat()
+
+
+def uk_time_value(value: datetime | None) -> str:
+    return "" if value is None else f"{as_utc(value).astimezone(UK):%H:%M}"
+
+
+# --- msgspec constraints --------------------------------------------------------------------------------------------
+
+_LENGTH = re.compile(r"length <= (\d+)")
+
+
+def convert(data: dict[str, Any], type_: type[Any], errors: FormErrors, labels: Mapping[str, str]) -> Any:
+    """``data`` as ``type_`` (checking its length and range constraints); a problem names the field in words."""
+    try:
+        return msgspec.convert(data, type_)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        path = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else ""
+        name = path.split(".")[0].split("[")[0]
+        label = labels.get(name, name.replace("_", " "))
+        limit = _LENGTH.search(message)
+        if limit:
+            errors.add(
+                name or None, f"{label[:1].upper()}{label[1:]} must be {int(limit.group(1)):,} characters or fewer."
+            )
+        elif "length >= 1" in message:
+            errors.add(name or None, f"Enter {label}.")
+        else:
+            errors.add(name or None, f"Check {label}: {message.split(' - at ')[0]}.")
+        return None

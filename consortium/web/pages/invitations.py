@@ -1,0 +1,287 @@
+"""Invitations: the convenor invites organisations (pasted addresses or a CSV file) and sees where each one has
+got to; a person opens their link (/invitations/{token}) to create an account and join with their organisation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.datastructures import Cookie, UploadFile
+from litestar.params import FromPath
+
+from consortium.accounts import services as accounts
+from consortium.accounts.controllers import session_cookie
+from consortium.accounts.principal import Principal
+from consortium.accounts.security import MIN_PASSWORD_LENGTH
+from consortium.bids import invitations, schemas
+from consortium.errors import ServiceError
+from consortium.organisations import services as organisations
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES
+from consortium.organisations.schemas import ORG_TYPE_NAMES, OrganisationCreate
+from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
+from consortium.web.pages import forms
+from consortium.web.pages.common import PageController, PageRequest, convenor_bid
+from consortium.web.pages.rendering import redirect, render
+
+MAX_CSV_BYTES = 100_000
+CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "text/comma-separated-values"}
+_ANGLED = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_CHUNKS = re.compile(r"[,;\n]+")
+
+ACCEPT_FIELD_IDS = {
+    "name": "name",
+    "password": "password",
+    "org_id": "org_id",
+    "organisation": "org_name",
+    "org_type": "org_type",
+    "homes": "homes",
+}
+ORG_LABELS = {
+    "name": "your organisation's name",
+    "org_id": "the identifier",
+    "website": "the website",
+    "contact_name": "the contact's name",
+    "contact_email": "the contact email",
+}
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses as people paste them: one a line, or separated by commas, semicolons or spaces, or as
+    'Name <address>'."""
+    found: list[str] = []
+    for chunk in _CHUNKS.split(text):
+        angled = _ANGLED.findall(chunk)
+        if angled:
+            found += angled
+            continue
+        found += [part.strip("\"'<>()") for part in chunk.split() if part.strip("\"'<>()")]
+    return found
+
+
+def addresses_from_csv(upload_name: str, content_type: str, data: bytes, errors: forms.FormErrors) -> list[str]:
+    """Every email address in a CSV file (any column; header rows are skipped as they hold no address)."""
+    if len(data) > MAX_CSV_BYTES:
+        errors.add(
+            "csv", f"The file is {len(data) // 1000:,} KB; upload a CSV file of at most {MAX_CSV_BYTES // 1000} KB."
+        )
+        return []
+    base_type = content_type.split(";")[0].strip().lower()
+    if not upload_name.lower().endswith((".csv", ".txt")) or (base_type and base_type not in CSV_TYPES):
+        errors.add("csv", "The file must be a CSV file (a spreadsheet saved as ‘CSV’), ending in .csv.")
+        return []
+    if b"\x00" in data:
+        errors.add("csv", "That file is not a CSV text file. Save the spreadsheet as ‘CSV’ and upload that.")
+        return []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    found: list[str] = []
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                if "@" in cell:
+                    found += split_addresses(cell)
+    except csv.Error as error:
+        errors.add("csv", f"We could not read that CSV file ({error}). Save it again as CSV and upload it.")
+        return []
+    if not found:
+        errors.add("csv", f"We found no email addresses in {upload_name}.")
+    return found
+
+
+async def _invitation_context(
+    user: Principal, bid: schemas.Bid, *, new_links: list[schemas.Invitation] | None = None, **extra: Any
+) -> dict[str, Any]:
+    listed = await invitations.list_invitations(user, bid.id)
+    counts: dict[str, int] = {}
+    for invitation in listed:
+        counts[invitation.status] = counts.get(invitation.status, 0) + 1
+    return {
+        "bid": bid,
+        "invitations": listed,
+        "counts": counts,
+        "new_links": new_links or [],
+        "tab": "invitations",
+        "max_csv_kb": MAX_CSV_BYTES // 1000,
+        "values": {"emails": ""},
+        "errors": forms.FormErrors(),
+        **extra,
+    }
+
+
+class InvitationPages(PageController):
+    @get("/bids/{bid_id:int}/invitations", name="bid-invitations")
+    async def index(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        return await render(request, "convenor/invitations.html", await _invitation_context(user, bid))
+
+    @post("/bids/{bid_id:int}/invitations")
+    async def create(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
+    ) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        form = await request.form()
+        errors = forms.FormErrors()
+        pasted = forms.raw(form, "emails")
+        addresses = split_addresses(pasted)
+        upload: UploadFile | None = forms.upload(form, "csv")
+        if upload is not None:
+            data = await forms.read_upload(upload, MAX_CSV_BYTES)
+            addresses += addresses_from_csv(upload.filename, upload.content_type or "", data, errors)
+        await forms.close_uploads(form)  # an empty file field still arrives as an (empty) upload
+        if upload is None and not addresses:
+            errors.add("emails", "Enter at least one email address, or upload a CSV file of them.")
+        if not errors:
+            try:
+                created = await invitations.create_invitations(settings, user, bid_id, addresses)
+            except ServiceError as error:
+                errors.add_service_error(error, {"emails": "emails"}, default="emails")
+            else:
+                context = await _invitation_context(user, bid, new_links=created)
+                return await render(request, "convenor/invitations.html", context, status_code=201)
+        context = await _invitation_context(user, bid, values={"emails": pasted}, errors=errors)
+        return await render(request, "convenor/invitations.html", context, status_code=422)
+
+    @post("/bids/{bid_id:int}/invitations/{invitation_id:int}/resend")
+    async def resend(
+        self,
+        request: PageRequest,
+        user: CurrentUser,
+        settings: AppSettings,
+        bid_id: FromPath[int],
+        invitation_id: FromPath[int],
+    ) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        try:
+            fresh = await invitations.resend_invitation(settings, user, bid_id, invitation_id)
+        except ServiceError as error:
+            return redirect(request, f"/bids/{bid_id}/invitations", error.message, kind="error")
+        context = await _invitation_context(user, bid, new_links=[fresh], resent=True)
+        return await render(request, "convenor/invitations.html", context)
+
+
+# --- accepting --------------------------------------------------------------------------------------------------------
+
+
+def _blank_accept_values() -> dict[str, str]:
+    return {"name": "", "choice": "new", "org_name": "", "org_type": "", "org_id": "", "homes": "", "website": ""}
+
+
+async def _own_organisations(principal: Principal | None) -> list[tuple[str, str, None]]:
+    if principal is None:
+        return []
+    out = []
+    for organisation_id in sorted(principal.organisation_ids):
+        organisation = await organisations.read_organisation(principal, organisation_id)
+        out.append((str(organisation_id), organisation.name, None))
+    return out
+
+
+class AcceptPages(PageController):
+    @get("/invitations/{token:str}", name="invitation")
+    async def show(self, request: PageRequest, principal: MaybeUser, token: FromPath[str]) -> Response[Any]:
+        info = await invitations.invitation_info(token)
+        return await self._page(request, principal, token, info, _blank_accept_values(), forms.FormErrors())
+
+    @post("/invitations/{token:str}")
+    async def accept(
+        self, request: PageRequest, principal: MaybeUser, settings: AppSettings, token: FromPath[str]
+    ) -> Response[Any]:
+        info = await invitations.invitation_info(token)
+        form = await request.form()
+        values = {key: forms.text(form, key) for key in _blank_accept_values()}
+        password = forms.raw(form, "password")
+        errors = forms.FormErrors()
+        data = self._read(principal, values, password, errors)
+        if data is not None:
+            try:
+                accepted, who = await invitations.accept_invitation(principal, token, data)
+            except ServiceError as error:
+                errors.add_service_error(error, ACCEPT_FIELD_IDS)
+            else:
+                cookies: list[Cookie] = []
+                if principal is None:
+                    session = await accounts.start_session(
+                        settings, who.user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
+                    )
+                    cookies.append(session_cookie(settings, session.token))
+                return redirect(
+                    request,
+                    f"/bids/{accepted.bid_id}",
+                    f"You have joined ‘{info.bid_title}’. Next, add the districts you work in, then make your pledge.",
+                    cookies=cookies,
+                )
+        return await self._page(request, principal, token, info, values, errors, status_code=422)
+
+    def _read(
+        self, principal: Principal | None, values: dict[str, str], password: str, errors: forms.FormErrors
+    ) -> schemas.AcceptInvitation | None:
+        if principal is None:
+            if not values["name"]:
+                errors.add("name", "Enter your name.")
+            if len(password) < MIN_PASSWORD_LENGTH:
+                errors.add("password", f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        existing = values["choice"] if principal is not None and values["choice"] != "new" else ""
+        if existing:
+            number = forms.whole_number(existing, "choice", errors, what="your organisation", low=1)
+            if errors or number is None:
+                return None
+            return schemas.AcceptInvitation(organisation_id=number)
+        organisation = self._read_organisation(values, errors)
+        if errors or organisation is None:
+            return None
+        return schemas.AcceptInvitation(name=values["name"], password=password, organisation=organisation)
+
+    def _read_organisation(self, values: dict[str, str], errors: forms.FormErrors) -> OrganisationCreate | None:
+        if not values["org_name"]:
+            errors.add("org_name", "Enter your organisation's name.")
+        if values["org_type"] not in ORG_TYPE_NAMES:
+            errors.add("org_type", "Choose the type of organisation.")
+        homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
+        if errors:
+            return None
+        raw = {
+            "name": values["org_name"],
+            "org_type": values["org_type"],
+            "org_id": values["org_id"] or None,
+            "homes": homes,
+            "website": values["website"] or None,
+        }
+        field_errors = forms.FormErrors()
+        organisation = forms.convert(raw, OrganisationCreate, field_errors, ORG_LABELS)
+        for field_id, message in field_errors.items:
+            errors.add({"name": "org_name"}.get(field_id or "", field_id), message)
+        return organisation if isinstance(organisation, OrganisationCreate) else None
+
+    async def _page(
+        self,
+        request: PageRequest,
+        principal: Principal | None,
+        token: str,
+        info: schemas.InvitationInfo,
+        values: dict[str, str],
+        errors: forms.FormErrors,
+        *,
+        status_code: int = 200,
+    ) -> Response[Any]:
+        has_account = principal is None and await accounts.user_id_by_email(info.email) is not None
+        return await render(
+            request,
+            "member/accept.html",
+            {
+                "token": token,
+                "info": info,
+                "values": values,
+                "errors": errors,
+                "has_account": has_account,
+                "own_organisations": await _own_organisations(principal),
+                "org_types": [(key, name, None) for key, name in ORG_TYPE_NAMES.items()],
+                "prefixes": SUPPORTED_PREFIXES,
+                "min_password": MIN_PASSWORD_LENGTH,
+            },
+            status_code=status_code,
+        )

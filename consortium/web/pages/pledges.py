@@ -1,0 +1,345 @@
+"""A member's pledge: the form (amount in pounds, themes, districts, board approval, conditions), saving a draft,
+submitting, withdrawing, and its history. Every change sends the version the form was loaded with, so a change
+made meanwhile by someone else is never overwritten (the 412 message is shown instead)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, QueryParameter
+
+from consortium.accounts.principal import Principal
+from consortium.bids import schemas as bid_schemas
+from consortium.bids import services as bids
+from consortium.bids.access import NOT_FOUND as BID_NOT_FOUND
+from consortium.errors import NotFound, ServiceError
+from consortium.money import format_pence
+from consortium.organisations import services as organisations
+from consortium.pledges import schemas
+from consortium.pledges import services as pledges
+from consortium.reference.districts import districts
+from consortium.web.identity import CurrentUser
+from consortium.web.pages import forms
+from consortium.web.pages.common import PageController, PageRequest, member_bid
+from consortium.web.pages.rendering import pounds_input, redirect, render
+
+NewPledge = Annotated[bool, QueryParameter(name="new", required=False)]
+PLEDGE_FIELD_IDS = {
+    "amount_pence": "amount",
+    "purpose": "purpose",
+    "themes": "themes",
+    "areas": "other_areas",
+    "board_approved": "board_approved",
+    "conditions": "conditions",
+}
+LABELS = {"purpose": "what the money is for", "conditions": "the conditions", "themes": "each theme"}
+ACTION_MESSAGES = {
+    "draft": "Your pledge is saved as a draft. The convenor sees it once you submit it.",
+    "save": "Your changes are saved.",
+    "submit": "Your pledge is submitted. It now counts towards the bid.",
+}
+
+
+def blank_values(organisation_id: int | None) -> dict[str, Any]:
+    return {
+        "organisation_id": str(organisation_id or ""),
+        "amount": "",
+        "purpose": "",
+        "themes": [],
+        "themes_text": "",
+        "areas": [],
+        "area_amounts": {},
+        "other_areas": "",
+        "board_approved": False,
+        "conditions": "",
+    }
+
+
+def pledge_values(pledge: schemas.Pledge, covered: set[str]) -> dict[str, Any]:
+    return {
+        "organisation_id": str(pledge.organisation_id),
+        "amount": pounds_input(pledge.amount_pence),
+        "purpose": pledge.purpose,
+        "themes": list(pledge.themes),
+        "themes_text": "\n".join(pledge.themes),
+        "areas": [a.district_code for a in pledge.areas if a.district_code in covered],
+        "area_amounts": {a.district_code: pounds_input(a.amount_pence) for a in pledge.areas},
+        "other_areas": "\n".join(
+            a.district_name + (f", {pounds_input(a.amount_pence)}" if a.amount_pence else "")
+            for a in pledge.areas
+            if a.district_code not in covered
+        ),
+        "board_approved": pledge.board_approved,
+        "conditions": pledge.conditions,
+    }
+
+
+def read_pledge_form(
+    form: FormMultiDict, bid: bid_schemas.Bid, errors: forms.FormErrors
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What was typed (to show again), and the pledge's content for the services."""
+    values = blank_values(None)
+    values["organisation_id"] = forms.text(form, "organisation_id")
+    values["amount"] = forms.text(form, "amount")
+    values["purpose"] = forms.raw(form, "purpose").strip()
+    values["conditions"] = forms.raw(form, "conditions").strip()
+    values["board_approved"] = forms.checked(form, "board_approved")
+    values["themes"] = forms.values(form, "themes")
+    values["themes_text"] = forms.raw(form, "themes_text").strip()
+    values["areas"] = forms.values(form, "areas")
+    values["other_areas"] = forms.raw(form, "other_areas").strip()
+    amount = forms.pounds(values["amount"], "amount", errors, what="the amount you pledge")
+    if amount is not None and amount < 1:
+        errors.add("amount", "Enter an amount of at least 1p.")
+    reference = districts()
+    areas: list[dict[str, Any]] = []
+    for code in values["areas"]:
+        typed = forms.text(form, f"area-amount-{code}")
+        values["area_amounts"][code] = typed
+        name = reference[code].name if code in reference else code
+        area_amount = forms.pounds(typed, f"area-amount-{code}", errors, what=f"the amount for {name}", required=False)
+        areas.append({"district_code": code, "amount_pence": area_amount})
+    for line in forms.lines(values["other_areas"]):
+        name, _, tail = line.rpartition(",")
+        area_amount = None
+        if name and tail.strip():
+            area_amount = forms.pounds(
+                tail, "other_areas", errors, what=f"the amount for {name.strip()}", required=False
+            )
+        else:
+            name = line
+        areas.append({"district_code": name.strip()[:100], "amount_pence": area_amount})
+    themes = values["themes"] if bid.themes else forms.lines(values["themes_text"])
+    content = {
+        "amount_pence": amount,
+        "purpose": values["purpose"],
+        "themes": themes,
+        "areas": areas,
+        "board_approved": values["board_approved"],
+        "conditions": values["conditions"],
+    }
+    return values, content
+
+
+async def _coverage_rows(user: Principal, organisation_id: int) -> list[Any]:
+    return list((await organisations.read_coverage(user, organisation_id)).districts)
+
+
+class PledgePages(PageController):
+    @get("/bids/{bid_id:int}/pledge", name="pledge-new")
+    async def start(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], new: NewPledge = False
+    ) -> Response[Any]:
+        bid = await member_bid(user, bid_id)
+        own = await pledges.list_pledges(user, bid_id)
+        if own and not new:
+            current = max(own, key=lambda p: (p.status != "withdrawn", p.updated_at))
+            return redirect(request, f"/pledges/{current.id}")
+        organisation_id = await self._organisation_of(user, bid_id)
+        return await self._form(request, user, bid, None, blank_values(organisation_id), forms.FormErrors())
+
+    @post("/bids/{bid_id:int}/pledge")
+    async def create(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await member_bid(user, bid_id)
+        form = await request.form()
+        errors = forms.FormErrors()
+        values, content = read_pledge_form(form, bid, errors)
+        submit = forms.text(form, "action") == "submit"
+        if not errors:
+            organisation = int(values["organisation_id"]) if values["organisation_id"].isdigit() else None
+            raw = {**content, "organisation_id": organisation, "submit": submit}
+            data = forms.convert(raw, schemas.PledgeCreate, errors, LABELS)
+            if data is not None:
+                try:
+                    created = await pledges.create_pledge(user, bid_id, data)
+                except ServiceError as error:
+                    errors.add_service_error(error, PLEDGE_FIELD_IDS)
+                else:
+                    return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["submit" if submit else "draft"])
+        return await self._form(request, user, bid, None, values, errors, status_code=422)
+
+    @get("/pledges/{pledge_id:int}", name="pledge")
+    async def show(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+        pledge = await pledges.read_pledge(user, pledge_id)
+        bid = await bids.read_bid(user, pledge.bid_id)
+        covered = {c.district_code for c in await self._coverage_for(user, bid, pledge.organisation_id)}
+        return await self._form(request, user, bid, pledge, pledge_values(pledge, covered), forms.FormErrors())
+
+    @post("/pledges/{pledge_id:int}")
+    async def change(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+        pledge = await pledges.read_pledge(user, pledge_id)
+        bid = await member_bid(user, pledge.bid_id)
+        form = await request.form()
+        errors = forms.FormErrors()
+        version = forms.text(form, "version")
+        action = forms.text(form, "action")
+        values, content = read_pledge_form(form, bid, errors)
+        if not errors:
+            data = forms.convert(content, schemas.PledgeUpdate, errors, LABELS)
+            if data is not None:
+                try:
+                    await self._save(user, pledge, data, version, submit=action == "submit")
+                except ServiceError as error:
+                    errors.add_service_error(error, PLEDGE_FIELD_IDS)
+                else:
+                    return redirect(
+                        request, f"/pledges/{pledge_id}", ACTION_MESSAGES["submit" if action == "submit" else "save"]
+                    )
+        return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
+
+    async def _save(
+        self, user: Principal, pledge: schemas.Pledge, data: schemas.PledgeUpdate, version: str, *, submit: bool
+    ) -> None:
+        if pledge.status == "withdrawn":
+            # A withdrawn pledge is submitted again first; then its content can change.
+            if not submit:
+                await pledges.update_pledge(user, pledge.id, data, version)  # refused with the service's words
+            resubmitted = await pledges.submit_pledge(user, pledge.id, version)
+            await pledges.update_pledge(user, pledge.id, data, str(resubmitted.version))
+            return
+        saved = await pledges.update_pledge(user, pledge.id, data, version)
+        if submit and saved.status != "submitted":
+            await pledges.submit_pledge(user, pledge.id, str(saved.version))
+
+    @post("/pledges/{pledge_id:int}/withdraw")
+    async def withdraw(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+        pledge = await pledges.read_pledge(user, pledge_id)
+        bid = await member_bid(user, pledge.bid_id)
+        version = forms.text(await request.form(), "version")
+        try:
+            await pledges.withdraw_pledge(user, pledge_id, version)
+        except ServiceError as error:
+            errors = forms.FormErrors()
+            errors.add(None, error.message)
+            covered = {c.district_code for c in await self._coverage_for(user, bid, pledge.organisation_id)}
+            values = pledge_values(pledge, covered)
+            return await self._form(
+                request, user, bid, pledge, values, errors, status_code=error.status_code, version=version
+            )
+        return redirect(
+            request,
+            f"/pledges/{pledge_id}",
+            "Your pledge is withdrawn. It no longer counts towards the bid.",
+            kind="info",
+        )
+
+    @get("/pledges/{pledge_id:int}/history", name="pledge-history")
+    async def history(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+        pledge = await pledges.read_pledge(user, pledge_id)
+        bid = await bids.read_bid(user, pledge.bid_id)
+        events = await pledges.pledge_history(user, pledge_id)
+        return await render(
+            request,
+            "member/history.html",
+            {"pledge": pledge, "bid": bid, "events": [describe_event(e) for e in events]},
+        )
+
+    async def _organisation_of(self, user: Principal, bid_id: int) -> int:
+        members = await bids.list_members(user, bid_id)
+        mine = [m.organisation_id for m in members if user.acts_for(m.organisation_id)]
+        if not mine:
+            raise NotFound(BID_NOT_FOUND)
+        return mine[0]
+
+    async def _coverage_for(self, user: Principal, bid: bid_schemas.Bid, organisation_id: int) -> list[Any]:
+        if bid.your_role != "member":
+            return []
+        return await _coverage_rows(user, organisation_id)
+
+    async def _form(
+        self,
+        request: PageRequest,
+        user: Principal,
+        bid: bid_schemas.Bid,
+        pledge: schemas.Pledge | None,
+        values: dict[str, Any],
+        errors: forms.FormErrors,
+        *,
+        status_code: int = 200,
+        version: str | None = None,
+    ) -> Response[Any]:
+        organisation_id = pledge.organisation_id if pledge else int(values["organisation_id"] or 0)
+        members = await bids.list_members(user, bid.id)
+        own = [(str(m.organisation_id), m.name, None) for m in members if user.acts_for(m.organisation_id)]
+        editable = bid.your_role == "member" and bid.accepting_changes
+        coverage = await self._coverage_for(user, bid, organisation_id) if organisation_id else []
+        return await render(
+            request,
+            "member/pledge.html",
+            {
+                "bid": bid,
+                "pledge": pledge,
+                "values": values,
+                "errors": errors,
+                "version": version if version is not None else (str(pledge.version) if pledge else ""),
+                "editable": editable,
+                "own_organisations": own,
+                "coverage": coverage,
+                "member_rules": [r for r in bid.rules if r.scope == "member"],
+            },
+            status_code=status_code,
+        )
+
+
+ACTION_WORDS = {
+    "pledge.create": "Pledge made",
+    "pledge.update": "Changed",
+    "pledge.submit": "Submitted",
+    "pledge.withdraw": "Withdrawn",
+}
+FIELD_WORDS = {
+    "amount_pence": "Amount",
+    "purpose": "What it is for",
+    "themes": "Themes",
+    "areas": "Districts",
+    "board_approved": "Board approval",
+    "conditions": "Conditions",
+    "status": "Status",
+}
+
+
+def _value_text(key: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if key == "amount_pence":
+        return format_pence(int(value))
+    if key == "board_approved":
+        return "approved" if value else "not approved"
+    if key == "themes":
+        return ", ".join(str(v) for v in value)
+    if key == "areas":
+        reference = districts()
+        names = []
+        for area in value:
+            code = area.get("district_code", "") if isinstance(area, dict) else str(area)
+            name = reference[code].name if code in reference else code
+            amount = area.get("amount_pence") if isinstance(area, dict) else None
+            names.append(f"{name} ({format_pence(int(amount))})" if amount else name)
+        return ", ".join(names)
+    return str(value)
+
+
+def describe_event(event: schemas.PledgeEvent) -> dict[str, Any]:
+    before = event.before or {}
+    after = event.after or {}
+    changes = []
+    for key, words in FIELD_WORDS.items():
+        if key in after and (event.action == "pledge.create" or before.get(key) != after.get(key)):
+            if event.action == "pledge.create" and key == "status":
+                continue
+            changes.append(
+                {
+                    "field": words,
+                    "before": _value_text(key, before.get(key)) if key in before else None,
+                    "after": _value_text(key, after[key]),
+                }
+            )
+    return {
+        "at": event.at,
+        "by": event.by,
+        "action": ACTION_WORDS.get(event.action, event.action),
+        "changes": changes,
+        "version": after.get("version"),
+    }

@@ -1,0 +1,34 @@
+"""Every page controller, the static files and the template set-up, for ``consortium.app.create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consortium.web.pages.auth import AuthPages
+from consortium.web.pages.bids import BidPages
+from consortium.web.pages.documents import DocumentPages
+from consortium.web.pages.funders import SharedPages
+from consortium.web.pages.invitations import AcceptPages, InvitationPages
+from consortium.web.pages.members import OrganisationPages
+from consortium.web.pages.pledges import PledgePages
+from consortium.web.pages.rendering import static_files_router, template_config
+from consortium.web.pages.rules import RulePages
+
+PAGE_CONTROLLERS: list[Any] = [
+    AuthPages,
+    BidPages,
+    RulePages,
+    InvitationPages,
+    AcceptPages,
+    OrganisationPages,
+    PledgePages,
+    DocumentPages,
+    SharedPages,
+]
+
+
+def page_handlers() -> list[Any]:
+    return [*PAGE_CONTROLLERS, static_files_router()]
+
+
+__all__ = ["PAGE_CONTROLLERS", "page_handlers", "template_config"]

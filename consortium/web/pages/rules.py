@@ -1,0 +1,275 @@
+"""A bid's eligibility rules: one small form per kind of rule (from ``RULE_KINDS``), its plain-English wording
+updated as the convenor types (HTMX), and the rules as raw JSON for those who want them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from litestar import Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+
+from consortium.analysis.rules import ORG_TYPES, RULE_KINDS, RuleError, RuleKind, parse_rules
+from consortium.bids import schemas
+from consortium.bids import services as bids
+from consortium.errors import NotFound, ServiceError
+from consortium.reference.districts import NATIONS, REGIONS
+from consortium.web.identity import CurrentUser
+from consortium.web.pages import forms
+from consortium.web.pages.common import PageController, PageRequest, convenor_bid
+from consortium.web.pages.rendering import pounds_input, redirect, render
+
+# What each parameter asks, in words: (kind, parameter) first, then the parameter alone.
+LABELS: dict[tuple[str, str] | str, str] = {
+    ("min_pledge", "amount_pence"): "Smallest pledge a member can make",
+    ("max_pledge", "amount_pence"): "Largest pledge a member can make",
+    ("min_total", "amount_pence"): "Smallest total of eligible pledges",
+    ("max_total", "amount_pence"): "Largest total of eligible pledges",
+    ("min_members", "count"): "Fewest members",
+    ("min_regions", "count"): "Fewest regions the money reaches",
+    ("min_districts", "count"): "Fewest districts the money reaches",
+    ("max_member_share", "percent"): "Largest share of the total one member can hold",
+    ("min_homes", "homes"): "Fewest homes managed by the members between them",
+    "org_types": "Types of organisation that can take part",
+    "area_codes": "Where the money can go",
+}
+SCOPE_TITLES = {
+    "member": ("Rules for each member", "A member that does not meet one of these does not count towards the bid."),
+    "consortium": ("Rules for the consortium as a whole", "The eligible members together must meet these."),
+}
+
+
+@dataclass
+class ParamField:
+    name: str
+    input_id: str
+    widget: str  # pounds | number | percent | org_types | areas | text
+    label: str
+    value: str | list[str]
+    options: list[tuple[str, str, None]] = field(default_factory=list)
+
+
+@dataclass
+class RuleForm:
+    key: str
+    scope: str
+    title: str
+    enabled: bool
+    fields: list[ParamField]
+    description: str | None
+
+    @property
+    def checkbox_id(self) -> str:
+        return f"rule-{self.key}"
+
+
+def _widget(kind: RuleKind, name: str, annotation: Any) -> str:
+    if name == "amount_pence":
+        return "pounds"
+    if name == "percent":
+        return "percent"
+    if name == "org_types":
+        return "org_types"
+    if name == "area_codes":
+        return "areas"
+    return "number" if annotation is int else "text"
+
+
+def _options(widget: str) -> list[tuple[str, str, None]]:
+    if widget == "org_types":
+        return [(key, name, None) for key, name in ORG_TYPES.items()]
+    if widget == "areas":
+        return [(code, f"{name} (all of it)", None) for code, name in NATIONS.items() if code.startswith("E")] + [
+            (code, name, None) for code, name in REGIONS.items()
+        ]
+    return []
+
+
+def _shown(widget: str, value: Any) -> str | list[str]:
+    if widget in {"org_types", "areas"}:
+        return [str(v) for v in value or []]
+    if value is None:
+        return ""
+    return pounds_input(int(value)) if widget == "pounds" else str(value)
+
+
+def blank_forms(stored: Mapping[str, Mapping[str, Any]]) -> list[RuleForm]:
+    """A form for every kind of rule, filled from the bid's rules (key -> params)."""
+    out = []
+    for kind in RULE_KINDS.values():
+        params = stored.get(kind.key)
+        fields = []
+        for struct_field in msgspec.structs.fields(kind.type):
+            widget = _widget(kind, struct_field.name, struct_field.type)
+            fields.append(
+                ParamField(
+                    name=struct_field.name,
+                    input_id=f"rule-{kind.key}-{struct_field.name}",
+                    widget=widget,
+                    label=LABELS.get((kind.key, struct_field.name))
+                    or LABELS.get(struct_field.name)
+                    or struct_field.name,
+                    value=_shown(widget, (params or {}).get(struct_field.name)),
+                    options=_options(widget),
+                )
+            )
+        description = None
+        if params is not None:
+            description = _describe(kind, {"key": kind.key, **params})
+        out.append(RuleForm(kind.key, kind.scope, kind.title, params is not None, fields, description))
+    return out
+
+
+def _describe(kind: RuleKind, raw: dict[str, Any]) -> str | None:
+    try:
+        rule = parse_rules([raw])[0]
+    except RuleError:
+        return None
+    return kind.describe(rule)
+
+
+def read_rule(
+    kind: RuleKind, form: forms.Fields, errors: forms.FormErrors | None
+) -> tuple[dict[str, Any], list[ParamField]]:
+    """The rule's stored form from what was typed, and its fields with the typed values (to show again)."""
+    raw: dict[str, Any] = {"key": kind.key}
+    sink = errors if errors is not None else forms.FormErrors()  # problems of a rule not in use are not shown
+    fields = blank_forms({})[list(RULE_KINDS).index(kind.key)].fields
+    for param in fields:
+        if param.widget in {"org_types", "areas"}:
+            param.value = [str(v) for v in form.getall(param.input_id, []) if isinstance(v, str)]
+            raw[param.name] = param.value
+            if not param.value:
+                what = "organisation type" if param.widget == "org_types" else "region or nation"
+                sink.add(param.input_id, f"{kind.title}: choose at least one {what}.")
+            continue
+        typed = form.get(param.input_id)
+        param.value = typed.strip() if isinstance(typed, str) else ""
+        if param.widget == "pounds":
+            amount = forms.pounds(param.value, param.input_id, sink, what=param.label.lower())
+            raw[param.name] = amount
+        else:
+            number = forms.whole_number(param.value.rstrip("%"), param.input_id, sink, what=param.label.lower())
+            raw[param.name] = number
+    return raw, fields
+
+
+def read_rules(form: FormMultiDict, errors: forms.FormErrors) -> tuple[list[dict[str, Any]], list[RuleForm]]:
+    chosen: list[dict[str, Any]] = []
+    shown: list[RuleForm] = []
+    for kind in RULE_KINDS.values():
+        enabled = forms.checked(form, f"rule-{kind.key}")
+        problems_before = len(errors.items)
+        raw, fields = read_rule(kind, form, errors if enabled else None)
+        description = None
+        if enabled and len(errors.items) == problems_before:
+            try:
+                rule = parse_rules([raw])[0]
+            except RuleError as error:
+                target = fields[0].input_id if fields else f"rule-{kind.key}"
+                for problem in error.problems:
+                    errors.add(target, problem.split(": ", 1)[-1].capitalize() + ".")
+            else:
+                description = kind.describe(rule)
+                chosen.append(raw)
+        shown.append(RuleForm(kind.key, kind.scope, kind.title, enabled, fields, description))
+    return chosen, shown
+
+
+def stored_rules(bid: schemas.Bid) -> dict[str, dict[str, Any]]:
+    return {rule.key: dict(rule.params) for rule in bid.rules}
+
+
+def rules_json(bid: schemas.Bid) -> str:
+    return json.dumps([{"key": r.key, **r.params} for r in bid.rules], indent=2)
+
+
+class RulePages(PageController):
+    @get("/bids/{bid_id:int}/rules", name="bid-rules")
+    async def show(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        return await self._page(request, bid, blank_forms(stored_rules(bid)), rules_json(bid), forms.FormErrors())
+
+    @post("/bids/{bid_id:int}/rules")
+    async def save(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        errors = forms.FormErrors()
+        chosen, shown = read_rules(await request.form(), errors)
+        if not errors:
+            try:
+                await bids.replace_rules(user, bid_id, chosen)
+            except ServiceError as error:
+                errors.add_service_error(error, {"rules": "rules-form"}, default="rules-form")
+            else:
+                return redirect(request, f"/bids/{bid_id}/rules", f"Rules saved: {len(chosen)} in use.")
+        return await self._page(request, bid, shown, rules_json(bid), errors, status_code=422)
+
+    @post("/bids/{bid_id:int}/rules/json")
+    async def save_json(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        bid = await convenor_bid(user, bid_id)
+        errors = forms.FormErrors()
+        text = forms.raw(await request.form(), "rules_json")
+        try:
+            raw = json.loads(text or "[]")
+        except json.JSONDecodeError as error:
+            errors.add("rules_json", f"That is not valid JSON: {error.msg} on line {error.lineno}.")
+            raw = None
+        if raw is not None and not (isinstance(raw, list) and all(isinstance(item, dict) for item in raw)):
+            errors.add(
+                "rules_json", 'The rules must be a JSON list of objects, like [{"key": "min_members", "count": 3}].'
+            )
+        if not errors:
+            try:
+                await bids.replace_rules(user, bid_id, raw)
+            except ServiceError as error:
+                errors.add_service_error(error, {"rules": "rules_json"}, default="rules_json")
+            else:
+                return redirect(request, f"/bids/{bid_id}/rules", "Rules saved from JSON.")
+        return await self._page(
+            request, bid, blank_forms(stored_rules(bid)), text, errors, status_code=422, open_json=True
+        )
+
+    async def _page(
+        self,
+        request: PageRequest,
+        bid: schemas.Bid,
+        rule_forms: list[RuleForm],
+        json_text: str,
+        errors: forms.FormErrors,
+        *,
+        status_code: int = 200,
+        open_json: bool = False,
+    ) -> Response[Any]:
+        groups = [(scope, *SCOPE_TITLES[scope], [r for r in rule_forms if r.scope == scope]) for scope in SCOPE_TITLES]
+        return await render(
+            request,
+            "convenor/rules.html",
+            {
+                "bid": bid,
+                "groups": groups,
+                "json_text": json_text,
+                "errors": errors,
+                "open_json": open_json,
+                "tab": "rules",
+            },
+            status_code=status_code,
+        )
+
+    @get("/rule-preview/{key:str}", name="rule-preview")
+    async def preview(self, request: PageRequest, user: CurrentUser, key: FromPath[str]) -> Response[Any]:
+        """The rule in words, from the values typed so far (for HTMX, as the convenor types)."""
+        kind = RULE_KINDS.get(key)
+        if kind is None:
+            raise NotFound("There is no such kind of rule.")
+        raw, _ = read_rule(kind, request.query_params, None)
+        description = _describe(kind, raw) if all(v is not None for v in raw.values()) else None
+        return await render(
+            request,
+            "convenor/_rule_preview.html",
+            {"description": description, "enabled": forms.checked(request.query_params, f"rule-{key}")},
+            fragment=True,
+        )

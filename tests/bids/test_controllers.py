@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+from consortium.audit.tables import AuditEvent
+from consortium.bids.tables import Bid, Invitation
+from tests.factories import PASSWORD, Client, convenor, future, join, open_bid, organisation, pledge
+
+
+async def test_convenor_creates_and_reads_a_bid_with_its_rules_described(client: Client) -> None:
+    network_id, headers = await convenor()
+    rules = [{"key": "min_total", "amount_pence": 100_000_000}, {"key": "min_pledge", "amount_pence": 1_000_000}]
+    bid = await open_bid(client, headers, network_id, rules=rules, match_cap_pence=50_000_000_00)
+    assert bid["status"] == "open" and bid["your_role"] == "convenor"
+    assert [r["key"] for r in bid["rules"]] == ["min_total", "min_pledge"]
+    assert all(r["description"] for r in bid["rules"])
+    assert {r["scope"] for r in bid["rules"]} == {"consortium", "member"}
+    listed = await client.get("/api/v1/bids", headers=headers)
+    assert [b["id"] for b in listed.json()] == [bid["id"]]
+    assert await AuditEvent.count().where(AuditEvent.entity_type == "bid") == 2  # create, open
+
+
+async def test_bad_bid_input_gets_a_clear_message_and_saves_nothing(client: Client) -> None:
+    network_id, headers = await convenor()
+    past = {"network_id": network_id, "title": "T", "funder_name": "F", "deadline": "2020-07-01T12:00:00Z"}
+    response = await client.post("/api/v1/bids", json=past, headers=headers)
+    assert response.status_code == 422
+    assert "past" in response.json()["message"]
+    naive = dict(past, deadline="2099-07-01T12:00:00")
+    assert (await client.post("/api/v1/bids", json=naive, headers=headers)).status_code == 400
+    unknown_rule = dict(past, deadline=future(), rules=[{"key": "make_it_rain"}])
+    response = await client.post("/api/v1/bids", json=unknown_rule, headers=headers)
+    assert response.status_code == 422
+    assert "min_total" in response.json()["message"]  # lists the rules that do exist
+    assert await Bid.count() == 0
+
+
+async def test_another_networks_convenor_cannot_see_or_change_the_bid(client: Client) -> None:
+    network_id, headers = await convenor()
+    _, stranger = await convenor(name="Elsewhere Network")
+    bid = await open_bid(client, headers, network_id)
+    for method, path in [
+        ("GET", f"/api/v1/bids/{bid['id']}"),
+        ("PATCH", f"/api/v1/bids/{bid['id']}"),
+        ("POST", f"/api/v1/bids/{bid['id']}/lock"),
+        ("GET", f"/api/v1/bids/{bid['id']}/totals"),
+        ("GET", f"/api/v1/bids/{bid['id']}/invitations"),
+    ]:
+        response = await client.request(method, path, headers=stranger, json={} if method == "PATCH" else None)
+        assert response.status_code == 404, (method, path, response.text)
+
+
+async def test_life_cycle_open_lock_unlock_submit(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    base = f"/api/v1/bids/{bid['id']}"
+    assert (await client.post(f"{base}/open", headers=headers)).status_code == 409
+    assert (await client.post(f"{base}/lock", headers=headers)).json()["status"] == "locked"
+    assert (await client.post(f"{base}/unlock", headers=headers)).json()["status"] == "open"
+    await client.post(f"{base}/lock", headers=headers)
+    submitted = await client.post(f"{base}/submit", headers=headers)
+    assert submitted.json()["status"] == "submitted"
+    refused = await client.patch(base, json={"title": "New"}, headers=headers)
+    assert refused.status_code == 409
+
+
+async def test_bid_past_its_deadline_is_locked_by_the_server_clock(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    _, member = await join(client, headers, bid["id"], organisation("Ashbrook Homes"))
+    await Bid.update({Bid.deadline: datetime.now(UTC) - timedelta(minutes=1)}).where(Bid.id == bid["id"])
+    read = await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)
+    assert read.json()["status"] == "locked" and read.json()["accepting_changes"] is False
+    refused = await client.post(f"/api/v1/bids/{bid['id']}/pledges", json={"amount_pence": 100}, headers=member)
+    assert refused.status_code == 409
+    assert "deadline" in refused.json()["message"]
+    assert "GMT" in refused.json()["message"] or "BST" in refused.json()["message"]
+
+
+async def test_invitations_in_bulk_single_use_and_tracked(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    base = f"/api/v1/bids/{bid['id']}/invitations"
+    bad = await client.post(base, json={"emails": ["a@example.org", "not an email"]}, headers=headers)
+    assert bad.status_code == 422 and "not an email" in bad.json()["message"]
+    assert await Invitation.count() == 0  # all or nothing
+    made = await client.post(
+        base, json={"emails": ["a@example.org", "B@example.org", "a@example.org"]}, headers=headers
+    )
+    assert made.status_code == 201
+    assert [i["email"] for i in made.json()] == ["a@example.org", "b@example.org"]
+    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    assert not await Invitation.exists().where(Invitation.token_hash == token)  # stored hashed
+    info = await client.get(f"/api/v1/invitations/{token}")
+    assert info.json()["bid_title"] == bid["title"]
+    accept = {
+        "name": "Ada",
+        "password": PASSWORD,
+        "organisation": organisation("Ashbrook Homes", org_id="GB-SHPE-L0001"),
+    }
+    assert (await client.post(f"/api/v1/invitations/{token}/accept", json=accept)).status_code == 201
+    client.cookies.clear()
+    again = await client.post(f"/api/v1/invitations/{token}/accept", json=accept)
+    assert again.status_code == 410
+    listed = {i["email"]: i["status"] for i in (await client.get(base, headers=headers)).json()}
+    assert listed == {"a@example.org": "joined", "b@example.org": "invited"}
+
+
+async def test_expired_invitation_says_so(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    made = await client.post(
+        f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["a@example.org"]}, headers=headers
+    )
+    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    await Invitation.update({Invitation.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        Invitation.email == "a@example.org"
+    )
+    response = await client.get(f"/api/v1/invitations/{token}")
+    assert response.status_code == 410 and "expired" in response.json()["message"]
+
+
+async def test_invalid_identifier_on_accept_explains_the_format(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    made = await client.post(
+        f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["a@example.org"]}, headers=headers
+    )
+    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ashbrook", org_id="GB-CHC-12")}
+    response = await client.post(f"/api/v1/invitations/{token}/accept", json=accept)
+    assert response.status_code == 422
+    assert "GB-CHC" in response.json()["message"]
+    assert (await client.get(f"/api/v1/invitations/{token}")).status_code == 200  # still usable
+
+
+async def test_member_sees_headline_totals_but_not_other_members(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    a, member_a = await join(client, headers, bid["id"], organisation("Ashbrook Homes"))
+    b, member_b = await join(client, headers, bid["id"], organisation("Calder Valley Housing"))
+    await pledge(client, member_a, bid["id"], 10_000_00)
+    await pledge(client, member_b, bid["id"], 30_000_00)
+    totals = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=member_a)).json()
+    assert totals["pledged_pence"] == 40_000_00
+    assert "members" not in totals and "by_region" not in totals
+    full = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=headers)).json()
+    assert {m["organisation_id"]: m["pledged_pence"] for m in full["members"]} == {a: 10_000_00, b: 30_000_00}
+    members = (await client.get(f"/api/v1/bids/{bid['id']}/members", headers=member_a)).json()
+    assert [m["organisation_id"] for m in members] == [a]
+    assert (await client.get(f"/api/v1/organisations/{b}", headers=member_a)).status_code == 404
+    assert (await client.get(f"/api/v1/organisations/{b}", headers=headers)).status_code == 200

@@ -1,0 +1,116 @@
+"""Test set-up: a real database (a fresh SQLite file, or PostgreSQL when CONSORTIUM_TEST_DATABASE_URL names one),
+migrated once per run and emptied before each test that uses it.
+
+Piccolo builds its engine when consortium.piccolo_conf is imported, so DATABASE_URL is set here first."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+_POSTGRES_URL = os.environ.get("CONSORTIUM_TEST_DATABASE_URL", "")
+_TMP = Path(tempfile.mkdtemp(prefix="consortium-tests-"))
+os.environ["DATABASE_URL"] = _POSTGRES_URL or f"sqlite:///{_TMP / 'test.sqlite3'}"
+os.environ.setdefault("PICCOLO_CONF", "consortium.piccolo_conf")
+
+from litestar import Litestar  # noqa: E402
+
+from consortium.settings import Settings  # noqa: E402
+
+ON_POSTGRES = bool(_POSTGRES_URL)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that touches the database is a database test: it runs again on PostgreSQL."""
+    for item in items:
+        if "db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _postgres_available() -> bool:
+    import asyncpg
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(_POSTGRES_URL, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env().with_changes(environment="test", base_url="http://testserver.local")
+
+
+async def _reset_schema() -> None:
+    from consortium.db import engine
+
+    if ON_POSTGRES:
+        db = engine()
+        await db.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
+        await db.run_ddl("CREATE SCHEMA public")
+    from consortium.cli import migrate
+
+    await migrate()
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> Iterator[None]:
+    if ON_POSTGRES and not _postgres_available():
+        if os.environ.get("CONSORTIUM_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here but not reachable at {_POSTGRES_URL}", pytrace=False)
+        pytest.skip(f"PostgreSQL is not reachable at {_POSTGRES_URL}")
+    asyncio.run(_reset_schema())
+    yield
+
+
+async def empty_all_tables() -> None:
+    from consortium.db import engine
+    from consortium.piccolo_app import TABLES
+
+    db = engine()
+    names = [table._meta.tablename for table in TABLES]
+    if ON_POSTGRES:
+        await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        async with db.transaction():
+            for name in reversed(names):
+                await db.run_ddl(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+async def db(migrated_database: None) -> AsyncIterator[None]:
+    await empty_all_tables()
+    yield
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    from consortium.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(db: None, app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in this test's own event loop (Litestar's test client runs the app in
+    another thread and loop, which a PostgreSQL pool shared with the test's own queries cannot survive)."""
+    from consortium.app import database_lifespan
+
+    # The app's own lifespan runs in an anyio task group that must not span pytest-asyncio's set-up and
+    # tear-down tasks; ours is a plain context manager, so enter it directly.
+    async with database_lifespan(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as test_client:
+            yield test_client

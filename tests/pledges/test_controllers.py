@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from consortium.audit.tables import AuditEvent
+from consortium.pledges.tables import Pledge
+from tests.factories import Client, convenor, join, open_bid, organisation, pledge
+
+
+async def _bid_with_member(client: Client) -> tuple[dict, dict[str, str], dict[str, str], int]:  # type: ignore[type-arg]
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id, themes=["Food security", "Digital inclusion"])
+    org_id, member = await join(client, headers, bid["id"], organisation("Ashbrook Homes"))
+    return bid, headers, member, org_id
+
+
+async def test_member_creates_updates_submits_and_withdraws_with_versions(client: Client) -> None:
+    bid, _, member, org_id = await _bid_with_member(client)
+    created = await pledge(
+        client,
+        member,
+        bid["id"],
+        25_000_00,
+        submit=False,
+        themes=["Food security"],
+        areas=[{"district_code": "Manchester", "amount_pence": 5_000_00}, {"district_code": "E08000007"}],
+    )
+    assert created["status"] == "draft" and created["version"] == 1 and created["organisation_id"] == org_id
+    assert [a["district_code"] for a in created["areas"]] == ["E08000003", "E08000007"]
+    url = f"/api/v1/pledges/{created['id']}"
+    updated = await client.patch(url, json={"amount_pence": 30_000_00}, headers=member | {"If-Match": '"1"'})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["version"] == 2 and updated.json()["amount_pence"] == 30_000_00
+    submitted = await client.post(f"{url}/submit", headers=member | {"If-Match": "2"})
+    assert submitted.json()["status"] == "submitted"
+    withdrawn = await client.post(f"{url}/withdraw", headers=member | {"If-Match": "3"})
+    assert withdrawn.json()["status"] == "withdrawn" and withdrawn.json()["version"] == 4
+    history = (await client.get(f"{url}/history", headers=member)).json()
+    assert [e["action"] for e in history] == ["pledge.create", "pledge.update", "pledge.submit", "pledge.withdraw"]
+    assert history[1]["before"]["amount_pence"] == 25_000_00 and history[1]["after"]["amount_pence"] == 30_000_00
+
+
+async def test_stale_version_is_refused_with_the_current_one_and_nothing_changes(client: Client) -> None:
+    bid, _, member, _ = await _bid_with_member(client)
+    created = await pledge(client, member, bid["id"], 25_000_00)
+    url = f"/api/v1/pledges/{created['id']}"
+    assert (await client.patch(url, json={"amount_pence": 1}, headers=member | {"If-Match": "1"})).status_code == 200
+    stale = await client.patch(url, json={"amount_pence": 999}, headers=member | {"If-Match": "1"})
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+    missing = await client.patch(url, json={"amount_pence": 999}, headers=member)
+    assert missing.status_code == 428
+    row = await Pledge.select(Pledge.amount_pence, Pledge.version).where(Pledge.id == created["id"]).first()
+    assert row == {"amount_pence": 1, "version": 2}
+
+
+async def test_bad_pledges_are_explained(client: Client) -> None:
+    bid, _, member, _ = await _bid_with_member(client)
+    base = f"/api/v1/bids/{bid['id']}/pledges"
+    cases = [
+        ({"amount_pence": -5}, 400, "amount_pence"),
+        ({"amount_pence": 12.5}, 400, "amount_pence"),
+        ({"amount_pence": 10**20}, 400, "amount_pence"),
+        ({"amount_pence": 100, "areas": [{"district_code": "Manchster"}]}, 422, "Manchester"),
+        ({"amount_pence": 100, "areas": [{"district_code": "E08000003", "amount_pence": 200}]}, 422, "more than"),
+        ({"amount_pence": 100, "themes": ["Knitting"]}, 422, "Food security"),
+    ]
+    for body, status, words in cases:
+        response = await client.post(base, json=body, headers=member)
+        assert response.status_code == status, (body, response.text)
+        assert words in response.json()["message"], (body, response.json())
+    assert await Pledge.count() == 0
+
+
+async def test_members_cannot_read_or_change_each_others_pledges(client: Client) -> None:
+    bid, headers, member_a, _ = await _bid_with_member(client)
+    _, member_b = await join(client, headers, bid["id"], organisation("Calder Valley Housing"))
+    theirs = await pledge(client, member_b, bid["id"], 50_000_00)
+    url = f"/api/v1/pledges/{theirs['id']}"
+    assert (await client.get(url, headers=member_a)).status_code == 404
+    assert (await client.get(f"{url}/history", headers=member_a)).status_code == 404
+    assert (await client.patch(url, json={"amount_pence": 1}, headers=member_a | {"If-Match": "1"})).status_code == 404
+    assert (await client.get(f"/api/v1/bids/{bid['id']}/pledges", headers=member_a)).json() == []
+    assert (await client.get(url, headers=headers)).status_code == 200  # the convenor sees every pledge
+    assert (await client.patch(url, json={"amount_pence": 1}, headers=headers | {"If-Match": "1"})).status_code == 403
+
+
+async def test_nothing_lands_after_the_lock(client: Client) -> None:
+    bid, headers, member, _ = await _bid_with_member(client)
+    created = await pledge(client, member, bid["id"], 25_000_00)
+    await client.post(f"/api/v1/bids/{bid['id']}/lock", headers=headers)
+    events_before = await AuditEvent.count()
+    response = await client.patch(
+        f"/api/v1/pledges/{created['id']}", json={"amount_pence": 1}, headers=member | {"If-Match": "1"}
+    )
+    assert response.status_code == 409 and "locked" in response.json()["message"]
+    assert await AuditEvent.count() == events_before

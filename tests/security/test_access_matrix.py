@@ -1,0 +1,316 @@
+"""Who may do what: every /api/v1 route in the application's own route table, tried as every kind of caller.
+
+The expected outcome of each (method, route) for each role is written out below as data. A route the app serves
+that is missing from the table fails the test by name, so a new endpoint cannot ship without someone deciding
+who may call it. OPTIONS (answered by Litestar itself) is left out; the HTML pages (another engineer's, under
+consortium/web/pages) are not under /api/v1 and are out of scope here.
+
+Outcome codes:
+  ok   a 2xx answer
+  ok*  the caller is let in: 2xx, or a business refusal (400/409/412/422/428) that depends on the state the
+       earlier rows left the bid in -- never 401, 403, 404, 410 or 5xx
+  401 / 403 / 404 / 410  exactly that status
+
+Rows run in order, so the rows that change the shape of the scenario (withdrawals, revocations, locking, joining
+by invitation) come last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from consortium.accounts.services import create_api_token
+from consortium.documents.services import wait_for_renders
+from consortium.documents.tables import ShareLink
+from consortium.timeutil import utc_now
+from tests.factories import Client, convenor, future, join, open_bid, organisation, pledge
+
+ROLES = (
+    "anonymous",
+    "member_a",
+    "member_b",
+    "member_elsewhere",
+    "convenor",
+    "convenor_elsewhere",
+    "funder",
+    "funder_revoked",
+    "funder_expired",
+)
+
+# (method, route as the app spells it) -> one outcome per role, in the order of ROLES:
+#  anon  memA  memB  memElse  conv  convElse  funder  funderRevoked  funderExpired
+MATRIX: dict[tuple[str, str], str] = {
+    # Public reference data and rule kinds
+    ("GET", "/api/v1/rule-kinds"): "ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/districts"): "ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/districts/{code:str}"): "ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/regions"): "ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/documents/verify"): "ok ok ok ok ok ok ok ok ok",
+    # Accounts
+    ("POST", "/api/v1/auth/sign-in"): "ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/auth/me"): "401 ok ok ok ok ok 401 401 401",
+    ("POST", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401",
+    ("GET", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401",
+    ("GET", "/api/v1/networks"): "401 ok ok ok ok ok 401 401 401",
+    # Bids
+    ("POST", "/api/v1/bids"): "401 404 404 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids"): "401 ok ok ok ok ok 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}"): "401 ok ok 404 ok 404 401 401 401",
+    ("PATCH", "/api/v1/bids/{bid_id:int}"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/rules"): "401 ok ok 404 ok 404 401 401 401",
+    ("PUT", "/api/v1/bids/{bid_id:int}/rules"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/totals"): "401 ok ok 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/eligibility"): "401 ok ok 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/members"): "401 ok ok 404 ok 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations/{invitation_id:int}/resend"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/invitations/{token:str}"): "ok ok ok ok ok ok ok ok ok",
+    # Organisations
+    ("GET", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 ok 404 401 401 401",
+    ("PATCH", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 403 404 401 401 401",
+    ("GET", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 ok 404 401 401 401",
+    ("PUT", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 403 404 401 401 401",
+    # Pledges
+    ("POST", "/api/v1/bids/{bid_id:int}/pledges"): "401 ok* ok* 404 403 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/pledges"): "401 ok ok 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/pledges.csv"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/pledges/{pledge_id:int}"): "401 ok 404 404 ok 404 401 401 401",
+    ("GET", "/api/v1/pledges/{pledge_id:int}/history"): "401 ok 404 404 ok 404 401 401 401",
+    ("PATCH", "/api/v1/pledges/{pledge_id:int}"): "401 ok* 404 404 403 404 401 401 401",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/submit"): "401 ok* 404 404 403 404 401 401 401",
+    # Documents
+    ("POST", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
+    ("GET", "/api/v1/documents/{document_id:int}"): "401 404 404 404 ok 404 401 401 401",
+    ("GET", "/api/v1/documents/{document_id:int}/pdf"): "401 404 404 404 ok 404 401 401 401",
+    ("GET", "/api/v1/documents/{document_id:int}/snapshot.json"): "401 404 404 404 ok 404 401 401 401",
+    ("POST", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401",
+    ("GET", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401",
+    # Funders: the share-link token is the only credential (non-funders try a made-up token)
+    ("GET", "/api/v1/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410",
+    ("GET", "/api/v1/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410",
+    ("GET", "/api/v1/shared/{token:str}/snapshot.json"): "404 404 404 404 404 404 ok 410 410",
+    # Rows that change the scenario's shape: last
+    ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/withdraw"): "401 ok* 404 404 403 404 401 401 401",
+    ("DELETE", "/api/v1/auth/tokens/{token_id:int}"): "401 ok 404 404 404 404 401 401 401",
+    ("POST", "/api/v1/auth/sign-out"): "ok ok ok ok ok ok ok ok ok",
+    ("POST", "/api/v1/bids/{bid_id:int}/open"): "401 403 403 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/lock"): "401 403 403 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/unlock"): "401 403 403 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/submit"): "401 403 403 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): "401 ok* 404 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/invitations/{token:str}/accept"): "ok* ok* ok* ok* ok* ok* ok* ok* ok*",
+}
+
+ALLOWED_REFUSALS = {400, 409, 412, 422, 428}
+MADE_UP_TOKEN = "not-a-real-token-0123456789abcdef"
+
+
+def api_routes(app: Litestar) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1"):
+            found.update((method, route.path) for method in route.route_handler_map if method != "OPTIONS")
+    return found
+
+
+def test_every_api_route_is_in_the_matrix(app: Litestar) -> None:
+    routes = api_routes(app)
+    missing = sorted(routes - MATRIX.keys())
+    assert not missing, "Routes with no access rules in MATRIX (add a row saying who may call each): " + ", ".join(
+        f"{m} {p}" for m, p in missing
+    )
+    stale = sorted(MATRIX.keys() - routes)
+    assert not stale, f"MATRIX rows for routes the app no longer has: {stale}"
+    assert all(len(row.split()) == len(ROLES) for row in MATRIX.values())
+
+
+@dataclass
+class Scenario:
+    headers: dict[str, dict[str, str]]
+    params: dict[str, Any]
+    share_tokens: dict[str, str]
+    invitation_tokens: dict[str, str]
+    pdf_sha256: str
+    member_a_spare_token_id: int
+    member_a_email: str
+    bodies: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+async def _share(client: Client, conv: dict[str, str], document_id: int, label: str) -> tuple[int, str]:
+    response = await client.post(f"/api/v1/documents/{document_id}/share-links", json={"label": label}, headers=conv)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"]), urlparse(response.json()["url"]).path.rsplit("/", 1)[-1]
+
+
+async def build_scenario(client: Client) -> Scenario:
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id)
+    bid_id = bid["id"]
+    org_a, member_a = await join(client, conv, bid_id, organisation("Ashbrook Homes"))
+    _, member_b = await join(client, conv, bid_id, organisation("Brightwater Housing"))
+    pledge_a = await pledge(client, member_a, bid_id, 40_000_00, submit=False)
+    await pledge(client, member_b, bid_id, 25_000_00)
+
+    other_network, conv_else = await convenor()
+    other_bid = await open_bid(client, conv_else, other_network)
+    _, member_else = await join(client, conv_else, other_bid["id"], organisation("Elsewhere Homes"))
+    await pledge(client, member_else, other_bid["id"], 10_000_00)
+
+    created = await client.post(f"/api/v1/bids/{bid_id}/documents", json={}, headers=conv)
+    assert created.status_code == 202, created.text
+    document_id = int(created.json()["id"])
+    await wait_for_renders()
+    document = (await client.get(f"/api/v1/documents/{document_id}", headers=conv)).json()
+    assert document["state"] == "ready", document
+
+    _, valid = await _share(client, conv, document_id, "Funder")
+    revoked_id, revoked = await _share(client, conv, document_id, "Revoked")
+    assert (await client.post(f"/api/v1/share-links/{revoked_id}/revoke", headers=conv)).status_code == 200
+    expired_id, expired = await _share(client, conv, document_id, "Expired")
+    await ShareLink.update({ShareLink.expires_at: utc_now() - timedelta(days=1)}).where(ShareLink.id == expired_id)
+    spare_link_id, _ = await _share(client, conv, document_id, "Spare, for the revoke row")
+
+    emails = [f"accept-{role}@example.org" for role in ROLES]
+    invited = await client.post(
+        f"/api/v1/bids/{bid_id}/invitations", json={"emails": [*emails, "resend@example.org"]}, headers=conv
+    )
+    assert invited.status_code == 201, invited.text
+    invitations = {row["email"]: row for row in invited.json()}
+    invitation_tokens = {
+        role: urlparse(invitations[email]["accept_url"]).path.rsplit("/", 1)[-1]
+        for role, email in zip(ROLES, emails, strict=True)
+    }
+
+    me = (await client.get("/api/v1/auth/me", headers=member_a)).json()
+    spare_token_id, _ = await create_api_token(me["user_id"], "spare, for the revoke row")
+
+    headers = {
+        "anonymous": {},
+        "member_a": member_a,
+        "member_b": member_b,
+        "member_elsewhere": member_else,
+        "convenor": conv,
+        "convenor_elsewhere": conv_else,
+        "funder": {},
+        "funder_revoked": {},
+        "funder_expired": {},
+    }
+    return Scenario(
+        headers=headers,
+        params={
+            "bid_id": bid_id,
+            "network_id": network_id,
+            "organisation_id": org_a,
+            "pledge_id": pledge_a["id"],
+            "document_id": document_id,
+            "link_id": spare_link_id,
+            "invitation_id": invitations["resend@example.org"]["id"],
+            "code": "E08000003",
+        },
+        share_tokens={"funder": valid, "funder_revoked": revoked, "funder_expired": expired},
+        invitation_tokens=invitation_tokens,
+        pdf_sha256=document["pdf_sha256"],
+        member_a_spare_token_id=spare_token_id,
+        member_a_email=me["email"],
+    )
+
+
+def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict[str, Any]]:
+    params = dict(s.params)
+    if route.startswith("/api/v1/shared/"):
+        params["token"] = s.share_tokens.get(role, MADE_UP_TOKEN)
+    elif route.startswith("/api/v1/invitations/"):
+        params["token"] = s.invitation_tokens[role]
+    params["token_id"] = s.member_a_spare_token_id
+    url = route
+    for name, value in params.items():
+        for suffix in (":int", ":str", ""):
+            url = url.replace("{" + name + suffix + "}", str(value))
+    assert "{" not in url, url
+    kwargs: dict[str, Any] = {"headers": dict(s.headers[role])}
+    bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/api/v1/auth/sign-in"): {"email": s.member_a_email, "password": "correct horse battery staple"},
+        ("POST", "/api/v1/auth/tokens"): {"name": "matrix"},
+        ("POST", "/api/v1/bids"): {
+            "network_id": s.params["network_id"],
+            "title": "Another bid",
+            "funder_name": "A funder",
+            "deadline": future(),
+        },
+        ("PATCH", "/api/v1/bids/{bid_id:int}"): {"programme": "Renamed programme"},
+        ("PUT", "/api/v1/bids/{bid_id:int}/rules"): {"rules": []},
+        ("POST", "/api/v1/bids/{bid_id:int}/invitations"): {"emails": [f"matrix-{role}@example.org"]},
+        ("PATCH", "/api/v1/organisations/{organisation_id:int}"): {"description": "Changed"},
+        ("PUT", "/api/v1/organisations/{organisation_id:int}/coverage"): {
+            "districts": [{"district_code": "E08000003"}]
+        },
+        ("POST", "/api/v1/bids/{bid_id:int}/pledges"): {"amount_pence": 1_000_00},
+        ("PATCH", "/api/v1/pledges/{pledge_id:int}"): {"purpose": "Changed"},
+        ("POST", "/api/v1/bids/{bid_id:int}/documents"): {},
+        ("POST", "/api/v1/documents/{document_id:int}/share-links"): {"label": "matrix"},
+        ("POST", "/api/v1/invitations/{token:str}/accept"): {
+            "name": "New Person",
+            "password": "correct horse battery staple",
+            "organisation": organisation(f"Joined as {role}"),
+        },
+    }
+    if (method, route) in bodies:
+        kwargs["json"] = bodies[(method, route)]
+    if route.startswith("/api/v1/pledges/") and method in {"PATCH", "POST"}:
+        kwargs["headers"]["If-Match"] = "1"
+    if route == "/api/v1/documents/verify":
+        kwargs["params"] = {"sha256": s.pdf_sha256}
+    return url, kwargs
+
+
+def _matches(expected: str, status: int) -> bool:
+    if expected == "ok":
+        return 200 <= status < 300
+    if expected == "ok*":
+        return 200 <= status < 300 or status in ALLOWED_REFUSALS
+    return status == int(expected)
+
+
+async def test_access_matrix(client: Client, app: Litestar) -> None:
+    assert api_routes(app) == MATRIX.keys(), "see test_every_api_route_is_in_the_matrix"
+    scenario = await build_scenario(client)
+    failures = []
+    checked = 0
+    for (method, route), row in MATRIX.items():
+        for role, expected in zip(ROLES, row.split(), strict=True):
+            url, kwargs = _request(scenario, method, route, role)
+            client.cookies.clear()
+            response = await client.request(method, url, **kwargs)
+            checked += 1
+            if response.status_code >= 500 or not _matches(expected, response.status_code):
+                failures.append(
+                    f"{method} {route} as {role}: expected {expected}, got {response.status_code} {response.text[:160]}"
+                )
+    client.cookies.clear()
+    await wait_for_renders()
+    print(f"access matrix: {len(MATRIX)} routes x {len(ROLES)} roles = {checked} requests")
+    assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
+
+
+async def test_members_see_only_their_own_pledges_and_headline_totals(client: Client) -> None:
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id)
+    _, member_a = await join(client, conv, bid["id"], organisation("Ashbrook Homes"))
+    _, member_b = await join(client, conv, bid["id"], organisation("Brightwater Housing"))
+    mine = await pledge(client, member_a, bid["id"], 12_345_00)
+    await pledge(client, member_b, bid["id"], 54_321_00)
+    seen = (await client.get(f"/api/v1/bids/{bid['id']}/pledges", headers=member_a)).json()
+    assert [p["id"] for p in seen] == [mine["id"]]
+    everything = (await client.get(f"/api/v1/bids/{bid['id']}/pledges", headers=conv)).json()
+    assert len(everything) == 2
+    totals = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=member_a)).text
+    assert "Brightwater" not in totals and "5432100" not in totals

@@ -1,0 +1,95 @@
+"""The bid document pages: generate, watch it being made, download, share with a funder, revoke; the funder's
+page with its downloads and the PDF check."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urlparse
+
+from consortium.documents.services import wait_for_renders
+from tests.factories import Client
+from tests.web.conftest import ANA, CONVENOR, Scene
+from tests.web.helpers import error_links, form_token, post_form, sign_in, text_of
+
+
+async def test_generate_share_download_check_and_revoke(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    documents = f"/bids/{scene.bid_id}/documents"
+    assert "Make the bid document" in (await client.get(documents)).text
+    made = await post_form(client, documents, {"variant": "pdf/ua-1"})
+    assert made.status_code == 303
+    page = await client.get(documents)
+    assert "Version 1 is being made" in page.text
+    status_url = re.search(r'hx-get="(/documents/\d+/status)" hx-trigger="every 2s"', page.text)
+    assert status_url, "a document being made polls its status"
+    await wait_for_renders()
+    card = await client.get(status_url.group(1))
+    assert card.status_code == 200 and "<html" not in card.text
+    assert "Download the PDF" in card.text and "hx-trigger" not in card.text  # ready: polling stops
+    document_id = int(status_url.group(1).split("/")[2])
+    pdf = await client.get(f"/documents/{document_id}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    data = await client.get(f"/documents/{document_id}/data.json")
+    assert data.status_code == 200 and data.json()["bid"]["title"] == "Community Match Fund 2026"
+
+    bad_days = await post_form(
+        client, f"/documents/{document_id}/share-links", {"label": "Grants", "days": "400"}, page=documents
+    )
+    assert bad_days.status_code == 422 and error_links(bad_days.text) == [f"days-{document_id}"]
+    assert 'value="400"' in bad_days.text and 'value="Grants"' in bad_days.text
+    shared = await post_form(
+        client, f"/documents/{document_id}/share-links", {"label": "Grants", "days": "7"}, page=documents
+    )
+    assert shared.status_code == 201 and "Share link ready" in shared.text
+    url = re.search(r'id="share-link-url" type="text" value="([^"]+)"', shared.text).group(1)  # type: ignore[union-attr]
+    token_path = urlparse(url).path
+    assert (await client.get(documents)).text.count(token_path) == 0  # shown once only
+
+    client.cookies.clear()  # the funder has no account
+    funder = await client.get(token_path)
+    assert funder.status_code == 200
+    words = text_of(funder.text)
+    assert "Community Match Fund 2026" in words and "Version 1" in words and "SHA-256 of the PDF" in words
+    downloaded = await client.get(f"{token_path}/pdf")
+    assert downloaded.content.startswith(b"%PDF") and downloaded.content == pdf.content
+    assert (await client.get(f"{token_path}/data.json")).status_code == 200
+    token = await form_token(client, token_path)
+    checked = await client.post(
+        f"{token_path}/check", data={"csrf_token": token}, files={"pdf": ("bid.pdf", pdf.content, "application/pdf")}
+    )
+    assert checked.status_code == 200
+    assert "This is a genuine Consortium document" in checked.text
+    assert hashlib.sha256(pdf.content).hexdigest() in checked.text
+    altered = await client.post(
+        f"{token_path}/check",
+        data={"csrf_token": token},
+        files={"pdf": ("bid.pdf", pdf.content + b"\n%tampered", "application/pdf")},
+    )
+    assert "We do not recognise this file" in altered.text
+    not_pdf = await client.post(
+        f"{token_path}/check", data={"csrf_token": token}, files={"pdf": ("bid.pdf", b"hello", "application/pdf")}
+    )
+    assert not_pdf.status_code == 422 and error_links(not_pdf.text) == ["pdf"]
+    no_token = await client.post(f"{token_path}/check", files={"pdf": ("bid.pdf", pdf.content, "application/pdf")})
+    assert no_token.status_code == 403
+
+    await sign_in(client, CONVENOR)
+    listed = await client.get(documents)
+    revoke = re.search(r'action="(/share-links/\d+/revoke)"', listed.text).group(1)  # type: ignore[union-attr]
+    revoked = await post_form(client, revoke, {}, page=documents)
+    assert revoked.status_code == 303
+    assert "no longer works" in (await client.get(revoked.headers["location"])).text
+    client.cookies.clear()
+    gone = await client.get(token_path)
+    assert gone.status_code == 410 and "withdrawn this link" in gone.text
+    assert (await client.get(f"{token_path}/pdf")).status_code == 410
+
+
+async def test_members_cannot_reach_documents(client: Client, scene: Scene) -> None:
+    await sign_in(client, ANA)
+    assert (await client.get(f"/bids/{scene.bid_id}/documents")).status_code == 404
+    made = await post_form(client, f"/bids/{scene.bid_id}/documents", {}, page="/bids")
+    assert made.status_code == 404
+    assert (await client.get("/shared/not-a-token")).status_code == 404
