@@ -68,6 +68,10 @@ bench: install system-deps ## Benchmarks: analysis at scale, API totals, PDF ren
 	$(BIN)/python benchmarks/bench_api.py
 	$(BIN)/python benchmarks/bench_render.py
 
+.PHONY: fuzz
+fuzz: install ## The long Schemathesis run: 60 examples per API operation, as a convenor and as a member
+	$(BIN)/python scripts/fuzz.py --examples 60
+
 .PHONY: clean
 clean: ## Remove the virtualenv, local database and caches
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis test-artifacts

@@ -59,3 +59,12 @@ def share_locked(query: Any) -> Any:
     if isinstance(engine(), SQLiteEngine):
         return query
     return query.lock_rows("SHARE")
+
+
+def update_locked(query: Any) -> Any:
+    """A select whose rows stay locked FOR UPDATE until the transaction ends, on PostgreSQL: two writers that both
+    read-then-change the same row (two convenors locking one bid) run one after the other, and the second reads what
+    the first wrote. SQLite needs nothing: IMMEDIATE transactions already run one at a time."""
+    if isinstance(engine(), SQLiteEngine):
+        return query
+    return query.lock_rows("UPDATE")

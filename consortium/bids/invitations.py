@@ -11,7 +11,7 @@ from consortium.accounts.security import new_token, token_digest
 from consortium.audit import services as audit
 from consortium.bids import schemas
 from consortium.bids.access import bid_access
-from consortium.bids.services import effective_status
+from consortium.bids.services import bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
 from consortium.db import write_transaction
 from consortium.errors import BadInput, Conflict, Gone, NotFound, NotSignedIn
@@ -66,6 +66,8 @@ async def create_invitations(
     expires = now + timedelta(days=settings.invitation_days)
     tokens: dict[int, str] = {}
     async with write_transaction():
+        if effective_status(await bid_for_write(bid_id)) in {"locked", "submitted"}:
+            raise Conflict("This bid was locked a moment ago, so no one new can be invited. Unlock it first.")
         for email in cleaned:
             token = new_token()
             pending = (

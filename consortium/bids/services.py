@@ -12,7 +12,7 @@ from consortium.audit import services as audit
 from consortium.bids import schemas
 from consortium.bids.access import BidAccess, bid_access
 from consortium.bids.tables import Bid, BidMember
-from consortium.db import write_transaction
+from consortium.db import share_locked, update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
 from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
@@ -182,10 +182,24 @@ async def list_bids(principal: Principal) -> list[schemas.Bid]:
     return out
 
 
+async def bid_for_write(bid_id: int, *, exclusive: bool = False) -> dict[str, Any]:
+    """The bid's status, deadline and themes, read inside a write transaction and kept as read until it commits:
+    a lock or a submission landing a moment earlier is seen, one landing later waits for this change."""
+    query = Bid.select(Bid.status, Bid.deadline, Bid.themes).where(Bid.id == bid_id).first()
+    bid = await (update_locked(query) if exclusive else share_locked(query)).output(load_json=True)
+    if bid is None:
+        raise NotFound("There is no such bid, or it is not shared with you.")
+    return dict(bid)
+
+
+def _require_not_submitted(bid: dict[str, Any]) -> None:
+    if bid["status"] == "submitted":
+        raise Conflict("This bid has been submitted to the funder, so its terms can no longer be changed.")
+
+
 def _require_editable_terms(access: BidAccess) -> None:
     access.require_convenor()
-    if access.bid["status"] == "submitted":
-        raise Conflict("This bid has been submitted to the funder, so its terms can no longer be changed.")
+    _require_not_submitted(access.bid)
 
 
 async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate) -> schemas.Bid:
@@ -201,6 +215,7 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
             raise BadInput("The new deadline is in the past. Choose a date and time still to come.", field="deadline")
     before = {k: access.bid[k] for k in changes}
     async with write_transaction():
+        _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
         await Bid.update(
             {
                 **{getattr(Bid, k): v for k, v in changes.items()},
@@ -218,6 +233,7 @@ async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[
     rules = parse_rules_or_422(raw_rules)
     stored = [msgspec.to_builtins(r) for r in rules]
     async with write_transaction():
+        _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
         await Bid.update({Bid.rules: stored, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(
             Bid.id == bid_id
         )
@@ -238,9 +254,8 @@ async def transition(principal: Principal, bid_id: int, action: str) -> schemas.
     access.require_convenor()
     allowed_from, target = TRANSITIONS[action]
     async with write_transaction():
-        # Re-read inside the transaction so two convenors acting at once cannot both move the bid.
-        bid = await Bid.select(Bid.status, Bid.deadline).where(Bid.id == bid_id).first()
-        assert bid is not None
+        # Re-read, row locked, inside the transaction so two convenors acting at once cannot both move the bid.
+        bid = await bid_for_write(bid_id, exclusive=True)
         current = effective_status(bid)
         if current not in allowed_from:
             raise Conflict(_transition_refusal(action, current))
@@ -342,6 +357,7 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
         raise Forbidden("Funders can read a bid but not change it.")
     require_accepting_changes(access.bid)
     async with write_transaction():
+        require_accepting_changes(await bid_for_write(bid_id))
         row = (
             await BidMember.select(BidMember.id, BidMember.status)
             .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))

@@ -12,9 +12,9 @@ import msgspec
 from consortium.accounts.principal import Principal
 from consortium.audit import services as audit
 from consortium.bids.access import BidAccess, bid_access
-from consortium.bids.services import require_accepting_changes
-from consortium.bids.tables import Bid, BidMember
-from consortium.db import share_locked, write_transaction
+from consortium.bids.services import bid_for_write, require_accepting_changes
+from consortium.bids.tables import BidMember
+from consortium.db import write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
 from consortium.pledges import schemas
 from consortium.pledges.tables import Pledge
@@ -136,13 +136,6 @@ async def _require_joined(bid_id: int, organisation_id: int) -> None:
         )
 
 
-async def _current_bid(bid_id: int) -> dict[str, Any]:
-    query = Bid.select(Bid.status, Bid.deadline, Bid.themes).where(Bid.id == bid_id).first()
-    bid = await share_locked(query).output(load_json=True)
-    assert bid is not None
-    return bid
-
-
 async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeCreate) -> schemas.Pledge:
     access = await bid_access(principal, bid_id)
     organisation_id = _acting_organisation(access, data.organisation_id)
@@ -151,7 +144,7 @@ async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeC
     status = "submitted" if data.submit else "draft"
     async with write_transaction():
         # Checked inside the transaction: a lock landing a moment earlier wins.
-        require_accepting_changes(await _current_bid(bid_id))
+        require_accepting_changes(await bid_for_write(bid_id))
         await _require_joined(bid_id, organisation_id)
         rows = await Pledge.insert(
             Pledge(
@@ -232,7 +225,7 @@ async def _apply(
     if access.role != "member":
         raise Forbidden("Only the organisation that made this pledge can change it.")
     async with write_transaction():
-        require_accepting_changes(await _current_bid(int(row["bid"])))
+        require_accepting_changes(await bid_for_write(int(row["bid"])))
         await _require_joined(int(row["bid"]), int(row["organisation"]))
         current = await _row(pledge_id)
         assert current is not None

@@ -133,7 +133,7 @@ async def test_fifty_concurrent_updates_one_winner_per_version(client: Client) -
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.postgres_only])])
 def real_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     """uvicorn on a temporary SQLite file; in the PostgreSQL pass, also on a database of its own there."""
     with contextlib.ExitStack() as stack:

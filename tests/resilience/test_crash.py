@@ -39,7 +39,7 @@ SIZE = 300
 SEED = int(os.environ.get("CONSORTIUM_CRASH_SEED", str(random.SystemRandom().randrange(1_000_000))))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.postgres_only])])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     """uvicorn on a temporary SQLite file; in the PostgreSQL pass, also on a database of its own there."""
     with contextlib.ExitStack() as stack:

@@ -184,7 +184,7 @@ async def test_a_write_in_flight_cannot_commit_after_the_lock(client: Client, mo
 
     network_id, convenor_headers = await convenor()
     cases = [
-        (pledge_services, "_current_bid", "pledge"),
+        (pledge_services, "bid_for_write", "pledge"),
         (organisation_services, "_locked_bids_of", "coverage"),
     ]
     for module, check, what in cases:
@@ -215,3 +215,19 @@ async def test_a_write_in_flight_cannot_commit_after_the_lock(client: Client, mo
             await AuditEvent.select(AuditEvent.action).where(AuditEvent.bid_id == bid["id"]).order_by(AuditEvent.id)
         )
         print(f"\n[lock vs in-flight {what}] write {status}; trail {[e['action'] for e in events][-2:]}")
+
+
+async def test_concurrent_transitions_move_the_bid_once(client: Client) -> None:
+    """Ten lock requests at once (two convenor tabs, a retrying script): one moves the bid, the rest are told it is
+    already locked, and the trail holds one lock, not ten."""
+    network_id, convenor_headers = await convenor()
+    bid = await open_bid(client, convenor_headers, network_id)
+    responses = await asyncio.gather(
+        *(client.post(f"/api/v1/bids/{bid['id']}/lock", headers=convenor_headers) for _ in range(10))
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == Counter({200: 1, 409: 9}), statuses
+    refused = next(r for r in responses if r.status_code == 409)
+    assert "Only an open bid can be locked; this one is locked." in refused.text
+    locks = await AuditEvent.count().where((AuditEvent.bid_id == bid["id"]) & (AuditEvent.action == "bid.lock"))
+    assert locks == 1
