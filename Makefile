@@ -63,9 +63,10 @@ test-fast: install ## The SQLite suite only, without lint or browser
 	$(PYTEST) -q -m "not browser"
 
 .PHONY: bench
-bench: install system-deps ## Benchmarks: analysis at scale, API totals, PDF rendering
+bench: install system-deps ## Benchmarks: analysis at scale, API totals, pages, PDF rendering
 	$(BIN)/python benchmarks/bench_analysis.py
 	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_render.py
 
 .PHONY: fuzz
