@@ -26,7 +26,7 @@ from consortium.documents.controllers import (
     ShareLinkController,
 )
 from consortium.documents.services import resume_unfinished_renders, wait_for_renders
-from consortium.errors import ServiceError
+from consortium.errors import MALFORMED_BODY_HANDLERS, ServiceError
 from consortium.networks.controllers import NetworkController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -
         },
         exception_handlers={
             ServiceError: service_error_response,
+            **MALFORMED_BODY_HANDLERS,
             ValidationException: validation_error_response,
             HTTPException: http_error_response,
             Exception: unexpected_error_response,

@@ -67,3 +67,30 @@ class TooManyAttempts(ServiceError):
 class TooLarge(ServiceError):
     status_code = 413
     title = "That file is too large"
+
+
+# A JSON body that is not UTF-8, or is nested deeper than the decoder recurses, fails with one of these rather than
+# a decode error. The API controllers that take a body answer them as bad input (see ``MALFORMED_BODY_HANDLERS``).
+MALFORMED_BODY_ERRORS: tuple[type[Exception], ...] = (UnicodeDecodeError, RecursionError)
+
+
+def malformed_body(error: Exception) -> BadInput:
+    if isinstance(error, UnicodeDecodeError):
+        return BadInput(
+            "What was sent is not valid UTF-8 text. Send the JSON encoded as UTF-8 (most tools do this by default) "
+            "and check it for pasted binary data."
+        )
+    return BadInput(
+        "What was sent is nested far too deeply to be a request we understand. Send a flat JSON object with the "
+        "fields this address describes (see /schema)."
+    )
+
+
+def malformed_body_response(request: Any, error: Exception) -> Any:
+    """A Litestar exception handler: the error as the usual JSON (or page) answer for bad input."""
+    from consortium.web.errors import service_error_response  # the web layer words every answer
+
+    return service_error_response(request, malformed_body(error))
+
+
+MALFORMED_BODY_HANDLERS: Any = {kind: malformed_body_response for kind in MALFORMED_BODY_ERRORS}

@@ -285,7 +285,13 @@ def _failures(evaluation: MemberEvaluation, member: dict[str, Any]) -> list[Memb
     return failures
 
 
-def _verdict(rule_count: int, failed: list[tuple[RuleKind, RuleResult]]) -> str:
+def verdict(rule_count: int, failed: Sequence[tuple[RuleKind, RuleResult]]) -> str:
+    """The one-sentence verdict over ``rule_count`` rules, from the kind and result of each failed one (callers
+    that redact results for a member rebuild it from the redacted results)."""
+    return _verdict(rule_count, failed)
+
+
+def _verdict(rule_count: int, failed: Sequence[tuple[RuleKind, RuleResult]]) -> str:
     if rule_count == 0:
         return "No eligibility rules are set."
     if not failed:

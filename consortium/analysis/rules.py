@@ -373,7 +373,7 @@ def _check_min_members(rule: MinMembers, figures: ConsortiumFigures) -> RuleResu
     if figures.joined_members != have:
         actual_text = f"{counted(have, 'eligible member')} ({figures.joined_members:,} joined)"
     missing = rule.count - have
-    gap = f"{counted(missing, 'more member')} needed"
+    gap = f"{counted(missing, 'more eligible member')} needed"
     return _result(rule, have >= rule.count, have, rule.count, actual_text, f"at least {rule.count:,}", gap)
 
 
@@ -519,10 +519,11 @@ def _kinds() -> list[RuleKind]:
             scope="consortium",
             title="Minimum members",
             type=MinMembers,
+            # Counted over eligible members: one that joined but fails a member rule adds nothing to the bid.
             describe=lambda rule: (
-                f"At least {counted(rule.count, 'member')} have joined"
+                f"At least {counted(rule.count, 'member')} have joined and meet every member rule"
                 if rule.count != 1
-                else "At least 1 member has joined"
+                else "At least 1 member has joined and meets every member rule"
             ),
             validate=lambda rule: _non_negative(rule.count, "the number of members"),
             check=_check_min_members,

@@ -7,9 +7,10 @@ from typing import Any
 import msgspec
 
 from consortium.accounts.principal import Principal
-from consortium.analysis.eligibility import evaluate, prepare_bid
+from consortium.analysis.eligibility import evaluate, prepare_bid, verdict
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import Eligibility, RuleResult, Totals
+from consortium.analysis.rules import RULE_KINDS
 from consortium.analysis.totals import compute_totals
 from consortium.bids.access import BidAccess, bid_access
 from consortium.bids.services import rules_from_stored
@@ -17,6 +18,8 @@ from consortium.bids.tables import BidMember
 from consortium.errors import BadInput, NotFound
 from consortium.organisations.tables import Coverage, Organisation
 from consortium.pledges.tables import Pledge
+
+LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
 
 async def load_frames(bid_id: int) -> BidFrames:
@@ -87,6 +90,11 @@ async def _what_if_member(access: BidAccess, without: int | None) -> None:
         return
     if access.role != "convenor" and without not in access.organisation_ids:
         raise NotFound("You can ask 'what if' only for your own organisation.")
+    if not 0 < without <= LARGEST_ID:
+        raise BadInput(
+            f"'without' must be the number of a member organisation of this bid; {without} is not one.",
+            field="without",
+        )
     if not await BidMember.exists().where((BidMember.bid == access.bid_id) & (BidMember.organisation == without)):
         exists = await Organisation.exists().where(Organisation.id == without)
         raise BadInput(
@@ -107,23 +115,32 @@ async def bid_eligibility(principal: Principal, bid_id: int, without: int | None
 
 
 def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:
-    """A member sees every rule's verdict, but only its own organisation's details."""
+    """A member sees every rule's verdict, but only its own organisation's details: another member's name or
+    share never reaches it, in a rule's gap or in the verdict sentence built from the gaps."""
 
     def redact(rule: RuleResult) -> RuleResult:
         mine = [o for o in rule.failing_organisation_ids if o in own]
         others = len(rule.failing_organisation_ids) - len(mine)
         gap = rule.gap
-        if others and rule.scope == "consortium":
-            gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet" if not mine else gap
-        elif others:
+        if others:
+            # A consortium rule's gap may name the members over a limit ("Acme holds 31%"): count them instead.
             gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet"
             if mine:
                 gap = "Your organisation does not meet this yet; " + gap
         return msgspec.structs.replace(rule, failing_organisation_ids=mine, gap=gap)
 
+    rules = [redact(r) for r in result.rules]
+    # Member-scope clauses only count failing members, so they stay as they were; consortium ones use the
+    # redacted gap.
+    failed = [
+        (RULE_KINDS[full.key], full if full.scope == "member" else shown)
+        for full, shown in zip(result.rules, rules, strict=True)
+        if not full.passed
+    ]
     return msgspec.structs.replace(
         result,
-        rules=[redact(r) for r in result.rules],
+        verdict=verdict(len(rules), failed),
+        rules=rules,
         members=[m for m in result.members if m.organisation_id in own],
     )
 

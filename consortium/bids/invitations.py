@@ -126,6 +126,8 @@ async def resend_invitation(
         raise NotFound("There is no such invitation for this bid.")
     if row["accepted_at"] is not None:
         raise Conflict("This invitation has already been accepted, so there is nothing to re-send.")
+    if effective_status(access.bid) in {"locked", "submitted"}:
+        raise Conflict("This bid is locked, so no one new can join it. Unlock it first, then re-send the invitation.")
     token = new_token()
     now = utc_now()
     await Invitation.update(
@@ -207,6 +209,17 @@ async def _usable_invitation(token: str) -> dict[str, Any]:
     return row
 
 
+def _require_open_to_newcomers(bid: dict[str, Any]) -> None:
+    status = effective_status(bid)
+    if status == "submitted":
+        raise Conflict("This bid has already been submitted to the funder, so no one new can join it.")
+    if status == "locked":
+        raise Conflict(
+            "The convenor has locked this bid, so no one new can join it now. Ask them to unlock it, then open "
+            "this link again (it still works until it expires)."
+        )
+
+
 async def invitation_info(token: str) -> schemas.InvitationInfo:
     row = await _usable_invitation(token)
     bid = (
@@ -237,6 +250,8 @@ async def accept_invitation(
     async with write_transaction():
         invitation = await _usable_invitation(token)
         bid_id = int(invitation["bid"])
+        # Checked inside the transaction, before anyone or anything is created: a locked bid takes no one new.
+        _require_open_to_newcomers(await bid_for_write(bid_id))
         if principal is None:
             if await accounts.user_id_by_email(invitation["email"]) is not None:
                 raise NotSignedIn(

@@ -365,6 +365,8 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
         )
         if row is None:
             raise NotFound("That organisation is not a member of this bid.")
+        if row["status"] == "withdrawn":  # asked twice (a double click, a retried script): nothing more to record
+            return await _member_of(principal, bid_id, organisation_id)
         await BidMember.update({BidMember.status: "withdrawn", BidMember.updated_at: utc_now()}).where(
             BidMember.id == row["id"]
         )
@@ -377,6 +379,10 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
             before={"status": row["status"]},
             after={"status": "withdrawn"},
         )
+    return await _member_of(principal, bid_id, organisation_id)
+
+
+async def _member_of(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
     members = await list_members(principal, bid_id)
     return next(m for m in members if m.organisation_id == organisation_id)
 

@@ -15,11 +15,14 @@ from consortium.organisations import schemas
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.reference.districts import REGIONS, districts
-from consortium.reference.search import UnknownDistrict, resolve_district
+from consortium.reference.search import DETAILED_UNKNOWN, UnknownDistrict, more_unknown, resolve_district
 from consortium.timeutil import uk_time_text, utc_now
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
+# Profile fields the eligibility rules and totals read: frozen, like coverage, while a bid the organisation is in
+# is locked, so a locked bid's figures cannot move under the convenor.
+FIGURE_FIELDS = {"org_type": "type", "org_id": "identifier", "homes": "number of homes"}
 
 
 async def _visible_to(principal: Principal, organisation_id: int) -> bool:
@@ -118,6 +121,9 @@ async def update_organisation(
     changes = await _clean_profile(changes, organisation_id=organisation_id)
     async with write_transaction():
         before = await _get_row(organisation_id)
+        await _require_figures_unlocked(
+            organisation_id, [k for k in FIGURE_FIELDS if k in changes and changes[k] != before[k]]
+        )
         await Organisation.update(
             {**{getattr(Organisation, k): v for k, v in changes.items()}, Organisation.updated_at: utc_now()}
         ).where(Organisation.id == organisation_id)
@@ -167,16 +173,21 @@ def resolve_coverage(rows: list[schemas.CoverageRowIn]) -> list[tuple[str, int |
     """Codes or names to codes; every unknown one is reported at once, with suggestions."""
     resolved: dict[str, int | None] = {}
     problems = []
+    unknown = 0
     for row in rows:
         try:
-            district = resolve_district(row.district_code)
+            district = resolve_district(row.district_code, suggest=unknown < DETAILED_UNKNOWN)
         except UnknownDistrict as error:
-            problems.append(str(error))
+            unknown += 1
+            if unknown <= DETAILED_UNKNOWN:
+                problems.append(str(error))
             continue
         if district.code in resolved:
             problems.append(f"{district.name} ({district.code}) is listed more than once; list each district once.")
             continue
         resolved[district.code] = row.homes
+    if unknown > DETAILED_UNKNOWN:
+        problems.append(more_unknown(unknown - DETAILED_UNKNOWN))
     if problems:
         raise BadInput(" ".join(problems), field="districts", extra={"problems": problems})
     return list(resolved.items())
@@ -193,6 +204,22 @@ async def _locked_bids_of(organisation_id: int) -> list[dict[str, Any]]:
     rows = await share_locked(query)  # held until we commit, so a lock of the bid waits for this change
     now = utc_now()
     return [r for r in rows if r["status"] == "locked" or (r["status"] == "open" and r["deadline"] <= now)]
+
+
+async def _require_figures_unlocked(organisation_id: int, changing: list[str]) -> None:
+    """Refuse (409) a change to ``changing`` figure fields while a bid the organisation has joined is locked.
+    Call inside the write transaction."""
+    if not changing:
+        return
+    locked = await _locked_bids_of(organisation_id)
+    if locked:
+        bid = locked[0]
+        fields = " and ".join(FIGURE_FIELDS[k] for k in changing)
+        raise Conflict(
+            f"'{bid['title']}' is locked (deadline {uk_time_text(bid['deadline'])}), so your organisation's {fields} "
+            "cannot change now: the bid's eligibility depends on it. Ask the convenor to unlock the bid.",
+            field=changing[0],
+        )
 
 
 async def replace_coverage(

@@ -23,6 +23,7 @@ from consortium.reference.districts import NATIONS, REGIONS, District, districts
 __all__ = [
     "UnknownDistrict",
     "fold",
+    "more_unknown",
     "regions",
     "resolve_district",
     "search_districts",
@@ -32,7 +33,7 @@ __all__ = [
 
 EXACT, PREFIX, WORD_PREFIX, SUBSTRING = range(4)
 _NO_MATCH = 99
-SUGGESTION_CUTOFF = 0.6  # difflib similarity below which a name is not offered as "did you mean"
+SUGGESTION_CUTOFF = 0.7  # difflib similarity below which a name is not offered as "did you mean"
 SUGGESTION_SPREAD = 0.1  # and below the closest name's similarity by more than this
 CLOSE_TYPO = 0.8  # the similarity of a near-certain typo
 _SHOWN_LENGTH = 60
@@ -191,9 +192,22 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def resolve_district(value: str) -> District:
+# A list with many unknown districts is answered with the first few, each with suggestions, and a count of the
+# rest: suggesting costs a few milliseconds a name, and hundreds of them would make a slow, unreadable answer.
+DETAILED_UNKNOWN = 10
+
+
+def more_unknown(count: int) -> str:
+    """The sentence that ends a list of unknown districts cut at ``DETAILED_UNKNOWN``."""
+    return (
+        f"{count:,} more {'entry is' if count == 1 else 'entries are'} not recognised either; check the list "
+        "(ONS codes like E08000035, or district names) and send it again."
+    )
+
+
+def resolve_district(value: str, *, suggest: bool = True) -> District:
     """The district with this ONS code (any case) or exact name (English or Welsh, any case or accents, "Bristol,
-    City of" or "Bristol"). Raises ``UnknownDistrict`` with suggestions otherwise."""
+    City of" or "Bristol"). Raises ``UnknownDistrict`` with suggestions (unless ``suggest`` is false) otherwise."""
     text = " ".join(value.split())
     if not text:
         raise UnknownDistrict(
@@ -209,7 +223,7 @@ def resolve_district(value: str) -> District:
     if by_name is not None:
         return by_name
     shown = text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 3] + "..."
-    suggestions = suggest_districts(text)
+    suggestions = suggest_districts(text) if suggest else []
     if suggestions:
         options = _listed([f"{d.name} ({d.code})" for d in suggestions])
         message = f"We don't recognise '{shown}'. Did you mean {options}?"

@@ -4,6 +4,8 @@ everywhere else: a 401 on a page redirects to sign in and comes back afterwards.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -34,17 +36,90 @@ def service_error_response(request: Request[Any, Any, Any], error: ServiceError)
     )
 
 
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "str": "text",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "a JSON object",
+    "float": "a number",
+    "datetime": "a date and time like 2026-12-01T17:00:00Z",
+    "date": "a date like 2026-12-01",
+}
+
+# The decoder's own wording ("Expected `int` >= 1") becomes a sentence saying what to send instead.
+_DECODER_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"Expected `str` of length >= 1"), lambda m: "must not be empty"),
+    (re.compile(r"Expected `str` of length <= (\d+)"), lambda m: f"must be at most {int(m[1]):,} characters long"),
+    (re.compile(r"Expected `str` of length >= (\d+)"), lambda m: f"must be at least {int(m[1]):,} characters long"),
+    (re.compile(r"Expected `array` of length <= (\d+)"), lambda m: f"may list at most {int(m[1]):,} items"),
+    (re.compile(r"Expected `array` of length >= (\d+)"), lambda m: f"must list at least {int(m[1]):,} items"),
+    (re.compile(r"Expected `int` >= (-?\d+)"), lambda m: f"must be a whole number of at least {int(m[1]):,}"),
+    (re.compile(r"Expected `int` <= (-?\d+)"), lambda m: f"must be a whole number of at most {int(m[1]):,}"),
+    (re.compile(r"Expected `int` > (-?\d+)"), lambda m: f"must be a whole number above {int(m[1]):,}"),
+    (re.compile(r"Expected `int` < (-?\d+)"), lambda m: f"must be a whole number below {int(m[1]):,}"),
+    (re.compile(r"Object missing required field `([^`]+)`"), lambda m: f"{m[1]} is missing; add it"),
+    (re.compile(r"Object contains unknown field `([^`]+)`"), lambda m: f"{m[1]} is not a field we know; remove it"),
+    (re.compile(r"Invalid enum value (.+)"), lambda m: f"{m[1]} is not one of the allowed values (see /schema)"),
+    (re.compile(r"Invalid RFC3339 encoded datetime"), lambda m: "must be " + _TYPE_WORDS["datetime"]),
+    (re.compile(r"Invalid RFC3339 encoded date"), lambda m: "must be " + _TYPE_WORDS["date"]),
+    (re.compile(r"Expected `([^`]+)`, got `([^`]+)`"), lambda m: _expected(m[1])),
+    (re.compile(r"Expected `([^`]+)`"), lambda m: _expected(m[1])),
+]
+
+
+def _expected(types: str) -> str:
+    words = [_TYPE_WORDS.get(t.strip(), f"`{t.strip()}`") for t in types.split("|") if t.strip() != "null"]
+    text = " or ".join(dict.fromkeys(words))
+    return f"must be {text}" + (", or null" if "null" in types else "")
+
+
+def plain_decoder_message(key: str, message: str) -> str:
+    """One problem the request decoder found, in words that say what to send instead."""
+    for pattern, words in _DECODER_MESSAGES:
+        found = pattern.search(message)
+        if found:
+            text = words(found)
+            # "title is missing" names its own field; "must not be empty" needs the field in front.
+            if key in {"", "data"}:
+                return text if text.endswith(("; add it", "; remove it", "(see /schema)")) else f"the body {text}"
+            return text if text.startswith(f"{key} ") else f"{key} {text}"
+    return f"{key}: {message}" if key and key != "data" else message
+
+
 def _explain(item: dict[str, Any]) -> str:
     key = str(item.get("key") or "").removeprefix("$.")
-    message = str(item.get("message", ""))
-    return f"{key}: {message}" if key else message
+    return plain_decoder_message(key, str(item.get("message", "")))
+
+
+def _unreadable_body(detail: str) -> str | None:
+    """The decoder's words for a body that is not JSON at all, as something a person can act on."""
+    if detail == "Input data was truncated":
+        return "What was sent is not complete JSON: it ends too early. Check that the whole request was sent."
+    if detail.startswith("JSON is malformed"):
+        where = detail.removeprefix("JSON is malformed:").strip()
+        return (
+            f"What was sent is not valid JSON ({where}). Check the quotes, commas and brackets, or use a JSON tool "
+            "to build the request."
+        )
+    return None
 
 
 def validation_error_response(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
-    problems = [_explain(i) for i in error.extra if isinstance(i, dict)] if isinstance(error.extra, list) else []
-    message = (
-        "Some of what was sent is not in the right form. " + "; ".join(problems) if problems else str(error.detail)
-    )
+    items = [i for i in error.extra if isinstance(i, dict)] if isinstance(error.extra, list) else []
+    if any(str(i.get("message")) == "'data'" for i in items):
+        # The handler's body was missing altogether.
+        items = []
+        problems = []
+        message = "This request needs a JSON body; none was sent. See /schema for the fields this address takes."
+    else:
+        problems = [_explain(i) for i in items]
+        detail = str(error.detail)
+        message = (
+            "Some of what was sent is not in the right form: " + "; ".join(problems) + "."
+            if problems
+            else _unreadable_body(detail) or detail
+        )
     if is_page_request(request):
         return page_error_response(request, 400, message)
     return Response(
@@ -61,6 +136,8 @@ def http_error_response(request: Request[Any, Any, Any], error: HTTPException) -
         413: "What you sent is too large.",
     }
     message = messages.get(error.status_code, str(error.detail))
+    if error.status_code == 400:
+        message = _unreadable_body(message) or message
     if error.status_code == 413:
         limit = getattr(request.app.state.get("settings"), "max_upload_bytes", None)
         most = f" The most we accept in one request is {limit / 1_000_000:g} MB." if limit else ""

@@ -167,7 +167,7 @@ def test_area_rule_names_each_place_outside() -> None:
 CONSORTIUM_RULE_CASES = [
     (
         {"key": "min_members", "count": 5},
-        (3, 5, "3 members", "at least 5", "2 more members needed"),
+        (3, 5, "3 members", "at least 5", "2 more eligible members needed"),
         {"key": "min_members", "count": 3},
     ),
     (

@@ -88,7 +88,7 @@ def test_descriptions_read_as_plain_english() -> None:
         "Every pledge has board approval",
         "Pledges only in England",
         "Each member gives an organisation identifier",
-        "At least 20 members have joined",
+        "At least 20 members have joined and meet every member rule",
         "Eligible pledges total at least £1,000,000",
         "Eligible pledges total at most £5,000,000",
         "Money reaches at least 3 regions",
@@ -97,7 +97,7 @@ def test_descriptions_read_as_plain_english() -> None:
         "Members manage at least 100,000 homes between them",
     ]
     assert describe(AllowedAreas(["E12000002", "W92000004"])) == "Pledges only in North West or Wales"
-    assert describe(MinMembers(1)) == "At least 1 member has joined"
+    assert describe(MinMembers(1)) == "At least 1 member has joined and meets every member rule"
     assert RULE_KINDS["min_pledge"].describe(MinPledge(12_345)) == "Each member pledges at least £123.45"
 
 

@@ -151,3 +151,17 @@ async def test_member_sees_headline_totals_but_not_other_members(client: Client)
     assert [m["organisation_id"] for m in members] == [a]
     assert (await client.get(f"/api/v1/organisations/{b}", headers=member_a)).status_code == 404
     assert (await client.get(f"/api/v1/organisations/{b}", headers=headers)).status_code == 200
+
+
+async def test_withdrawing_a_member_twice_records_it_once(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    org_id, _ = await join(client, headers, bid["id"], organisation("Ashbrook Homes"))
+    path = f"/api/v1/bids/{bid['id']}/members/{org_id}/withdraw"
+    first, second = [await client.post(path, headers=headers) for _ in range(2)]
+    assert first.status_code == second.status_code == 200
+    assert first.json()["status"] == second.json()["status"] == "withdrawn"
+    withdrawals = await AuditEvent.count().where(
+        (AuditEvent.bid_id == bid["id"]) & (AuditEvent.action == "membership.withdraw")
+    )
+    assert withdrawals == 1

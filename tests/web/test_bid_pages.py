@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from tests.factories import Client, convenor
-from tests.web.conftest import ANA, CONVENOR, Scene
+from tests.factories import Client, convenor, open_bid
+from tests.web.conftest import ANA, CONVENOR, RULES, Scene
 from tests.web.helpers import error_links, form_token, post_form, sign_in, text_of
 
 BID_FORM = {
@@ -50,7 +50,8 @@ async def test_bid_form_shows_every_problem_and_keeps_what_was_typed(client: Cli
     }
     answer = await post_form(client, "/bids/new", typed)
     assert answer.status_code == 422
-    assert error_links(answer.text) == ["title", "match_funder_part", "match_cap"]
+    # Every problem at once, the past deadline too (the service would only have said so on the next try).
+    assert error_links(answer.text) == ["title", "deadline_date", "match_funder_part", "match_cap"]
     assert 'value="Energy Trust"' in answer.text and 'value="12.345"' in answer.text
     assert ">Warmth\nBills</textarea>" in answer.text
     past = await post_form(client, "/bids/new", {**typed, "title": "T", "match_cap": "", "match_funder_part": "1"})
@@ -258,3 +259,69 @@ async def test_csrf_token_is_the_sessions_own(client: Client, scene: Scene) -> N
         f"/pledges/{scene.ana_pledge}/withdraw", data={"csrf_token": mine, "version": "1"}, follow_redirects=False
     )
     assert stolen.status_code == 403
+
+
+async def test_bid_form_lists_a_bad_funder_identifier_with_the_other_problems(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    typed = {**BID_FORM, "network_id": str(scene.network_id), "funder_name": "", "funder_org_id": "GB-CHC-12"}
+    answer = await post_form(client, "/bids/new", typed)
+    assert answer.status_code == 422
+    assert error_links(answer.text) == ["funder_name", "funder_org_id"]
+    assert "6 to 8 digits" in text_of(answer.text) and 'value="GB-CHC-12"' in answer.text
+
+
+async def test_money_problems_say_what_to_type(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    for typed, expected in [
+        ("£1.234", "Enter the most the funder will add with a comma between thousands, like 1,234, or without one."),
+        ("1,000.999", "Enter the most the funder will add with at most 2 figures after the point, like 25000.50."),
+        ("-5", "Enter the most the funder will add without a minus sign, for example 25000."),
+        ("lots", "Enter the most the funder will add as a number of pounds, like 25000 or 25,000.50."),
+    ]:
+        answer = await post_form(
+            client, "/bids/new", {**BID_FORM, "network_id": str(scene.network_id), "match_cap": typed}
+        )
+        assert answer.status_code == 422 and error_links(answer.text) == ["match_cap"], typed
+        assert expected in text_of(answer.text), (typed, text_of(answer.text))
+
+
+async def test_dashboard_of_a_bid_nobody_has_joined_yet(client: Client, scene: Scene) -> None:
+    bid = await open_bid(client, scene.convenor_headers, scene.network_id, rules=RULES, title="Empty Bid")
+    client.cookies.clear()
+    await sign_in(client, CONVENOR)
+    words = text_of((await client.get(f"/bids/{bid['id']}")).text)
+    # Member rules are not "met by every member" when there are no members: they are waiting for members.
+    assert "Every member meets this" not in words
+    assert "Each member pledges at least £1,000 : not checked yet Checked for each member once members join" in words
+    assert "No organisation has joined yet" in words and "Invite your members" in words
+    assert "No money yet. Each region appears here once a member submits a pledge." in words
+
+
+async def test_dashboard_money_by_region_is_a_table_and_members_stack_on_phones(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    html = (await client.get(f"/bids/{scene.bid_id}")).text
+    regions = html.split('id="regions-title"', 1)[1].split("</section>", 1)[0]
+    assert "<table" in regions and "Pledged" in regions and "£2,500" in text_of(regions)
+    assert 'class="table table--members table--stack"' in html
+    assert 'data-label="Missing"' in html and 'role="table"' in html
+    assert "shaded by the pledged money" in html  # the map says what it shows
+    invitations = (await client.get(f"/bids/{scene.bid_id}/invitations")).text
+    assert 'class="table table--stack"' in invitations and 'data-label="Status"' in invitations
+
+
+async def test_rule_problems_name_the_figure(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    answer = await post_form(
+        client,
+        f"/bids/{scene.bid_id}/rules",
+        {
+            "rule-min_members": "on",
+            "rule-min_members-count": "two",
+            "rule-min_pledge": "on",
+            "rule-min_pledge-amount_pence": "1k",
+        },
+    )
+    assert answer.status_code == 422
+    words = text_of(answer.text)
+    assert "Enter the fewest members as a whole number, like 12." in words
+    assert "Enter the smallest pledge as a number of pounds, like 25000 or 25,000.50." in words

@@ -16,7 +16,11 @@ from tests.web.helpers import error_links, form_token, post_form, sign_in, text_
 async def test_generate_share_download_check_and_revoke(client: Client, scene: Scene) -> None:
     await sign_in(client, CONVENOR)
     documents = f"/bids/{scene.bid_id}/documents"
-    assert "Make the bid document" in (await client.get(documents)).text
+    first = text_of((await client.get(documents)).text)
+    assert "Make the bid document" in first
+    # Pennine has not pledged yet, so the bid is short of members: said before a document is made for the funder.
+    assert "The bid does not meet every rule yet." in first and "See the gaps on the dashboard" in first
+    assert "None yet. Each version you make appears here" in first
     made = await post_form(client, documents, {"variant": "pdf/ua-1"})
     assert made.status_code == 303
     page = await client.get(documents)
@@ -84,6 +88,8 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     client.cookies.clear()
     gone = await client.get(token_path)
     assert gone.status_code == 410 and "withdrawn this link" in gone.text
+    # The message says what to do; no second, different instruction, and no "home page" for someone with no account.
+    assert "Ask the person who sent you the link" not in gone.text and "Go to your home page" not in gone.text
     assert (await client.get(f"{token_path}/pdf")).status_code == 410
 
 
@@ -93,3 +99,9 @@ async def test_members_cannot_reach_documents(client: Client, scene: Scene) -> N
     made = await post_form(client, f"/bids/{scene.bid_id}/documents", {}, page="/bids")
     assert made.status_code == 404
     assert (await client.get("/shared/not-a-token")).status_code == 404
+
+
+async def test_a_bad_share_link_page_offers_no_sign_in_to_a_funder(client: Client, scene: Scene) -> None:
+    page = await client.get("/shared/not-a-token")
+    assert page.status_code == 404 and "This link is not valid" in page.text
+    assert "Go to your home page" not in page.text

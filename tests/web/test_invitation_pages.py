@@ -104,6 +104,9 @@ async def test_accepting_as_a_new_person_with_a_new_organisation(client: Client,
     )
     assert bad_id.status_code == 422 and error_links(bad_id.text) == ["org_id"]
     assert "6 to 8 digits" in text_of(bad_id.text) and 'value="GB-CHC-12"' in bad_id.text
+    assert "For your security, type it again" in text_of(bad_id.text)  # why the password field is empty
+    together = await post_form(client, link, {**typed, "org_id": "GB-CHC-12"})
+    assert error_links(together.text) == ["name", "password", "org_type", "org_id", "homes"]  # all at once
     joined = await post_form(
         client,
         link,

@@ -103,6 +103,8 @@ async def test_profile_form_explains_identifiers_and_keeps_values(client: Client
     bad = await post_form(client, path, values)
     assert bad.status_code == 422 and error_links(bad.text) == ["org_id"]
     assert "We don't support the prefix GB-XYZ" in text_of(bad.text) and 'value="GB-XYZ-1"' in bad.text
+    both = await post_form(client, path, {**values, "name": "", "homes": "many"})
+    assert error_links(both.text) == ["name", "org_id", "homes"]  # every problem at once
     good = await post_form(client, path, {**values, "org_id": "GB-SHPE-L0123", "contact_name": "Ana"})
     assert good.status_code == 303
     read = (await client.get(f"/api/v1/organisations/{scene.ana_org}", headers=scene.ana_headers)).json()
@@ -122,7 +124,8 @@ async def test_pledge_form_draft_then_submit(client: Client, scene: Scene) -> No
     bad_amount = await post_form(
         client, f"/bids/{scene.bid_id}/pledge", {**typed, "amount": "12.345", "action": "draft"}
     )
-    assert "at most two decimals" in text_of(bad_amount.text) and 'value="12.345"' in bad_amount.text
+    assert "Enter the amount you pledge with a comma between thousands, like 12,345" in text_of(bad_amount.text)
+    assert 'value="12.345"' in bad_amount.text
     draft = await post_form(
         client, f"/bids/{scene.bid_id}/pledge", {**typed, "amount": "£12,500.50", "action": "draft"}
     )
@@ -192,3 +195,58 @@ async def test_locked_bid_shows_the_pledge_read_only(client: Client, scene: Scen
     assert "This bid is locked" in page.text and '<fieldset class="fieldset fieldset--plain" disabled>' in page.text
     refused = await post_form(client, f"/pledges/{scene.ana_pledge}", {"amount": "1", "version": "1", "action": "save"})
     assert refused.status_code == 422 and "locked" in text_of(refused.text)
+
+
+async def test_pledge_amount_problems_say_what_to_type(client: Client, scene: Scene) -> None:
+    await sign_in(client, BEN)
+    for typed, expected in [
+        ("£1.234", "Enter the amount you pledge with a comma between thousands, like 1,234, or without one."),
+        ("-500", "Enter the amount you pledge without a minus sign, for example 25000."),
+        ("five hundred", "Enter the amount you pledge as a number of pounds, like 25000 or 25,000.50."),
+        ("0", "The amount you pledge must be more than £0."),
+    ]:
+        answer = await post_form(client, f"/bids/{scene.bid_id}/pledge", {"amount": typed, "action": "submit"})
+        assert answer.status_code == 422 and error_links(answer.text) == ["amount"], typed
+        assert expected in text_of(answer.text), typed
+        assert f'value="{typed}"' in answer.text  # kept, to correct
+
+
+async def test_submitting_says_whether_the_pledge_counts(client: Client, scene: Scene) -> None:
+    await sign_in(client, BEN)
+    submitted = await post_form(client, f"/bids/{scene.bid_id}/pledge", {"amount": "5,000", "action": "submit"})
+    assert submitted.status_code == 303
+    words = text_of((await client.get(submitted.headers["location"])).text)
+    # The bid needs board approval: submitted, but it does not count yet, and the member is told why.
+    assert "Your pledge is submitted, but it does not count towards the bid yet" in words
+    assert "no board approval" in words and "It now counts towards the bid" not in words
+    page = await client.get(submitted.headers["location"])
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    approved = await post_form(
+        client,
+        submitted.headers["location"],
+        {"amount": "5,000", "board_approved": "yes", "version": version, "action": "save"},
+    )
+    assert approved.status_code == 303
+    assert "Your changes are saved" in text_of((await client.get(approved.headers["location"])).text)
+
+
+async def test_submitting_a_pledge_that_meets_every_rule(client: Client, scene: Scene) -> None:
+    await sign_in(client, BEN)
+    submitted = await post_form(
+        client, f"/bids/{scene.bid_id}/pledge", {"amount": "5,000", "board_approved": "yes", "action": "submit"}
+    )
+    assert submitted.status_code == 303
+    words = text_of((await client.get(submitted.headers["location"])).text)
+    assert "Your pledge is submitted. It now counts towards the bid." in words
+
+
+async def test_member_without_a_pledge_is_asked_to_make_one(client: Client, scene: Scene) -> None:
+    await sign_in(client, BEN)
+    html = (await client.get(f"/bids/{scene.bid_id}")).text
+    words = text_of(html)
+    fixes = html.split('class="fix-list"', 1)[1].split("</ul>", 1)[0]
+    assert "No pledge submitted yet" in fixes and f'<a href="/bids/{scene.bid_id}/pledge">Make your pledge</a>' in fixes
+    assert "Change the amount of your pledge" not in words
+    # With nothing submitted, the member rules are not shown as met.
+    assert "Every pledge has board approval : not checked yet" in words
+    assert "Every pledge has board approval : met" not in words

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from consortium.bids import figures, schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
-from consortium.organisations.identifiers import SUPPORTED_PREFIXES
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES, InvalidIdentifier, validate_org_id
 from consortium.pledges import services as pledges
 from consortium.timeutil import utc_now
 from consortium.web.identity import CurrentUser
@@ -81,17 +81,29 @@ def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
     }
 
 
-def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What was typed (to show again) and the bid's terms (when there were no problems)."""
+def read_bid_form(
+    form: FormMultiDict, errors: forms.FormErrors, *, future_deadline: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What was typed (to show again) and the bid's terms (when there were no problems).
+
+    Everything the services would refuse one at a time (a deadline gone by, a funder identifier that does not fit
+    its register) is checked here too, so the error summary lists every problem at once."""
     values = {key: forms.text(form, key) for key in bid_form_values()}
     values["themes"] = forms.raw(form, "themes").strip()
     if not values["title"]:
         errors.add("title", "Enter the bid's title.")
     if not values["funder_name"]:
         errors.add("funder_name", "Enter the funder's name.")
+    if values["funder_org_id"]:
+        try:
+            validate_org_id(values["funder_org_id"])
+        except InvalidIdentifier as error:
+            errors.add("funder_org_id", str(error))
     deadline = forms.uk_datetime(
         values["deadline_date"], values["deadline_time"], "deadline_date", errors, what="the deadline"
     )
+    if deadline is not None and future_deadline and deadline <= utc_now():
+        errors.add("deadline_date", "The deadline is in the past. Choose a date and time still to come.")
     consortium_part = forms.whole_number(
         values["match_consortium_part"],
         "match_consortium_part",
@@ -168,7 +180,7 @@ class BidPages(PageController):
     async def update(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
         errors = forms.FormErrors()
-        values, terms = read_bid_form(await request.form(), errors)
+        values, terms = read_bid_form(await request.form(), errors, future_deadline=bid.status in {"draft", "open"})
         values["network_id"] = str(bid.network_id)
         if not errors:
             data = forms.convert(terms, schemas.BidUpdate, errors, BID_LABELS)

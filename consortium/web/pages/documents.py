@@ -9,6 +9,7 @@ from litestar import MediaType, Response, get, post
 from litestar.params import FromPath
 
 from consortium.accounts.principal import Principal
+from consortium.bids import figures
 from consortium.bids import schemas as bid_schemas
 from consortium.documents import schemas
 from consortium.documents import services as documents
@@ -56,12 +57,14 @@ class DocumentPages(PageController):
         values: dict[str, str] | None = None,
     ) -> Response[Any]:
         listed = await documents.list_documents(user, bid.id)
+        eligibility = (await figures.dashboard_figures(user, bid.id)).eligibility
         return await render(
             request,
             "convenor/documents.html",
             {
                 "bid": bid,
                 "cards": await _cards(user, listed),
+                "eligibility": eligibility,
                 "new_link": new_link,
                 "errors": errors or forms.FormErrors(),
                 "default_days": default_days,

@@ -33,12 +33,13 @@ TITLES: dict[int, str] = {
     500: "Sorry, something went wrong on our side",
 }
 
+# Said after the message, when the message itself does not say what to do. (Every "gone" message already does:
+# "... Ask the convenor for a new link.", so 410 has none here.)
 NEXT_STEPS: dict[int, str] = {
     403: "If you think you should be able to do this, ask your network convenor.",
     404: "If you typed the address, check it is correct. If you followed a link, it may be out of date or meant for "
     "someone else.",
     409: "Nothing was changed.",
-    410: "Ask the person who sent you the link for a new one.",
     412: "Reload the page to see the latest version, then make your change again.",
     429: "Wait a few minutes before trying again.",
     500: "Nothing you sent was lost. Try again in a minute; if it keeps happening, tell your network convenor.",

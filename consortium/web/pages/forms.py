@@ -105,16 +105,36 @@ def lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
+_THOUSANDS_WITH_POINTS = re.compile(r"£?\d{1,3}(\.\d{3})+")  # 1.234 or 1.234.567: thousands, written the European way
+_TOO_MANY_PENCE = re.compile(r"£?[\d,]*\.\d{3,}")
+
+
 def pounds(value: str, field_id: str, errors: FormErrors, *, what: str, required: bool = True) -> int | None:
-    """Pence from what a person typed as pounds, or None (with a problem added when it was required or wrong)."""
+    """Pence from what a person typed as pounds, or None (with a problem added when it was required or wrong).
+
+    Each problem is one sentence naming the field (it is read in the error summary, away from the field) and saying
+    what to type instead."""
     if not value.strip():
         if required:
             errors.add(field_id, f"Enter {what} in pounds, for example 25000 or 25,000.50.")
         return None
     try:
         return parse_pounds(value)
-    except ValueError as error:
-        errors.add(field_id, f"{what[:1].upper()}{what[1:]}: {error}.")
+    except ValueError:
+        cleaned = value.strip().replace(" ", "")
+        if cleaned.lstrip("£").startswith("-"):
+            errors.add(field_id, f"Enter {what} without a minus sign, for example 25000.")
+        elif _THOUSANDS_WITH_POINTS.fullmatch(cleaned):
+            grouped = cleaned.lstrip("£").replace(".", ",")
+            errors.add(
+                field_id,
+                f"Enter {what} with a comma between thousands, like {grouped}, or without one. A point is only "
+                "for pence, with 2 figures after it, like 25000.50.",
+            )
+        elif _TOO_MANY_PENCE.fullmatch(cleaned):
+            errors.add(field_id, f"Enter {what} with at most 2 figures after the point, like 25000.50.")
+        else:
+            errors.add(field_id, f"Enter {what} as a number of pounds, like 25000 or 25,000.50.")
         return None
 
 

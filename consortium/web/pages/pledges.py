@@ -11,6 +11,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 
 from consortium.accounts.principal import Principal
+from consortium.bids import figures
 from consortium.bids import schemas as bid_schemas
 from consortium.bids import services as bids
 from consortium.bids.access import NOT_FOUND as BID_NOT_FOUND
@@ -92,7 +93,7 @@ def read_pledge_form(
     values["other_areas"] = forms.raw(form, "other_areas").strip()
     amount = forms.pounds(values["amount"], "amount", errors, what="the amount you pledge")
     if amount is not None and amount < 1:
-        errors.add("amount", "Enter an amount of at least 1p.")
+        errors.add("amount", "The amount you pledge must be more than £0.")
     reference = districts()
     areas: list[dict[str, Any]] = []
     for code in values["areas"]:
@@ -121,6 +122,24 @@ def read_pledge_form(
         "conditions": values["conditions"],
     }
     return values, content
+
+
+async def submitted_message(user: Principal, bid_id: int, organisation_id: int) -> tuple[str, str]:
+    """The message after a pledge is submitted: it only "counts towards the bid" when the organisation meets every
+    member rule; otherwise say what is missing, so nobody leaves thinking their money counts when it does not."""
+    try:
+        found = await figures.dashboard_figures(user, bid_id)
+    except ServiceError:
+        return ACTION_MESSAGES["submit"], "success"
+    result = next((m for m in found.eligibility.members if m.organisation_id == organisation_id), None)
+    if result is None or result.passed or not result.failures:
+        return ACTION_MESSAGES["submit"], "success"
+    missing = "; ".join(failure.message for failure in result.failures)
+    return (
+        f"Your pledge is submitted, but it does not count towards the bid yet: {missing}. "
+        "The bid page says what to change.",
+        "info",
+    )
 
 
 async def _coverage_rows(user: Principal, organisation_id: int) -> list[Any]:
@@ -157,7 +176,10 @@ class PledgePages(PageController):
                 except ServiceError as error:
                     errors.add_service_error(error, PLEDGE_FIELD_IDS)
                 else:
-                    return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["submit" if submit else "draft"])
+                    if not submit:
+                        return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["draft"])
+                    message, kind = await submitted_message(user, bid_id, created.organisation_id)
+                    return redirect(request, f"/pledges/{created.id}", message, kind=kind)
         return await self._form(request, user, bid, None, values, errors, status_code=422)
 
     @get("/pledges/{pledge_id:int}", name="pledge")
@@ -184,9 +206,10 @@ class PledgePages(PageController):
                 except ServiceError as error:
                     errors.add_service_error(error, PLEDGE_FIELD_IDS)
                 else:
-                    return redirect(
-                        request, f"/pledges/{pledge_id}", ACTION_MESSAGES["submit" if action == "submit" else "save"]
-                    )
+                    if action != "submit":
+                        return redirect(request, f"/pledges/{pledge_id}", ACTION_MESSAGES["save"])
+                    message, kind = await submitted_message(user, bid.id, pledge.organisation_id)
+                    return redirect(request, f"/pledges/{pledge_id}", message, kind=kind)
         return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
 
     async def _save(

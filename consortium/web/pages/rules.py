@@ -37,6 +37,18 @@ LABELS: dict[tuple[str, str] | str, str] = {
     "org_types": "Types of organisation that can take part",
     "area_codes": "Where the money can go",
 }
+# How a problem names each figure: "Enter the fewest members as a whole number, like 12."
+WHAT: dict[tuple[str, str], str] = {
+    ("min_pledge", "amount_pence"): "the smallest pledge",
+    ("max_pledge", "amount_pence"): "the largest pledge",
+    ("min_total", "amount_pence"): "the smallest total",
+    ("max_total", "amount_pence"): "the largest total",
+    ("min_members", "count"): "the fewest members",
+    ("min_regions", "count"): "the fewest regions",
+    ("min_districts", "count"): "the fewest districts",
+    ("max_member_share", "percent"): "the largest share, in percent,",
+    ("min_homes", "homes"): "the fewest homes",
+}
 SCOPE_TITLES = {
     "member": ("Rules for each member", "A member that does not meet one of these does not count towards the bid."),
     "consortium": ("Rules for the consortium as a whole", "The eligible members together must meet these."),
@@ -149,11 +161,12 @@ def read_rule(
             continue
         typed = form.get(param.input_id)
         param.value = typed.strip() if isinstance(typed, str) else ""
+        what = WHAT.get((kind.key, param.name), param.label[:1].lower() + param.label[1:])
         if param.widget == "pounds":
-            amount = forms.pounds(param.value, param.input_id, sink, what=param.label.lower())
+            amount = forms.pounds(param.value, param.input_id, sink, what=what)
             raw[param.name] = amount
         else:
-            number = forms.whole_number(param.value.rstrip("%"), param.input_id, sink, what=param.label.lower())
+            number = forms.whole_number(param.value.rstrip("%"), param.input_id, sink, what=what)
             raw[param.name] = number
     return raw, fields
 

@@ -141,7 +141,7 @@ def money_map(totals: Totals, id_prefix: str = "money-map") -> Markup:
         hex_map_svg(
             values,
             title=f"Map of pledged money by district: {reached} of the UK's districts receive money",
-            description="Each hexagon is a local authority district, shaded by the eligible money allocated to it.",
+            description="Each hexagon is a local authority district, shaded by the pledged money allocated to it.",
             legend_title="Money allocated",
             id_prefix=id_prefix,
         )

@@ -164,7 +164,7 @@ def test_the_whole_journey(server: Server, browser: Any, screenshots: Path) -> N
     shot(ana, screenshots, "05-coverage")
     ana.goto(f"{server.base_url}/bids/{bid_id}")
     shot(ana, screenshots, "06-member-bid-before-pledge")
-    ana.get_by_role("link", name="Make your pledge").click()
+    ana.locator(".task-list").get_by_role("link", name="Make your pledge").click()
     ana.get_by_label("How much does your organisation pledge?").fill("500")
     ana.get_by_label("Tackling loneliness").check()
     ana.get_by_role("button", name="Submit pledge").click()
@@ -274,6 +274,10 @@ def test_the_whole_journey(server: Server, browser: Any, screenshots: Path) -> N
         shot(page, screenshots, name)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"] + 1, f"{path} scrolls sideways on a phone ({width}px)"
+    # On a phone the member table is a list of cards: what each member is missing is on screen, not scrolled away.
+    missing = convenor.locator("#live-members td[data-label='Missing']").first
+    box = missing.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
 
     blocked = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
     assert not blocked, blocked
