@@ -14,15 +14,33 @@ Other work on the machine slows wall time; the load average is printed, and --cp
 time instead. Under heavy load (load average well above the CPU count) even CPU time is inflated, by 20-40% on
 the 2-core machine; compare changes against each other in the same run, not against figures taken at another time.
 
-Where the time goes (November 2026): WeasyPrint costs about 9 us per character of text and about 1 ms per table
-cell, in layout and again in writing the tagged PDF. The document now uses fewer cells (partner schedule in three
-columns, districts grouped under a heading per region, the excluded members listed once, in the match
-calculation) and a shorter appendix; together about 14% less CPU at 400 members (12.9 s -> 11.0 s, the same
-machine and load, interleaved). That is not yet enough for the 400-member target: measured at 11.5 s of CPU under
-a load average of 8, perhaps 10-10.5 s on a quiet machine. The 2,000-member target is not met either: about four
-fifths of its ~690 pages are the required one-profile-per-member appendix, and WeasyPrint alone takes about 30 s
-(32 s for 727 pages) for a plain document of that many pages, so no change of layout can bring it under 30 s;
-only much less text per member (or a faster engine) could.
+Where the time goes (November 2026; cProfile and per-phase CPU timers, CPU seconds on the 2-core machine under a
+load average of 1-4, which inflates them by 10-30%). For 2,000 members (688 pages, 40.8 s of CPU): HTML parsing
+1.4, CSS cascade 1.8, box building 1.1, layout 20.3 (half of it Pango line breaking and WeasyPrint's Python around
+it; resolve_percentages alone 3), painting 10.2 (every line is shaped again and drawn glyph by glyph), tagging 0.5,
+writing and compressing 2.3. By section, laid out alone: the appendix 22.5 s for 558 pages (0.040 s a page, the
+density of the plain document), the partner schedule 6.8 s for 81 pages, the coverage tables 2.6 s for 31, the
+match calculation 1.0 s for 11 (tables cost about twice as much per page as prose). Three costs were overhead and
+are gone: (1) Python's cyclic garbage collector walked the ever-growing heap again and again during a render and
+found nothing to free (a pass over the 900,000 objects of a 400-member render takes 0.6 s): render_pdf now pauses
+it (paused_garbage_collection in render.py), about -18% CPU, peak memory unchanged; the one collection afterwards,
+which frees the document (nearly all of it cyclic garbage: 0.7-1.0 s at 400 members), is still inside render_pdf
+and counted. (2) pydyf compresses every stream at zlib level 9, 4.6 times slower than level 6 for 5% smaller
+streams (1.1 s -> 0.24 s at 400 members, about 4 s -> 1 s at 2,000); render.py has it use level 6. (3) Margin
+boxes of width auto make WeasyPrint measure their text's min- and max-content widths on every page (about 1 ms a
+page); document.css gives them fixed widths, same look. Measured and not worth changing (within noise): one font
+instead of the fallback list (Pango's fallback costs nothing for Latin text), border-collapse: separate, no
+break-inside: avoid on rows, overflow-wrap: normal; the HTML is only 3% inter-tag whitespace. Before -> after,
+same load, interleaved, CPU s: 39 members 2.4-2.7 -> 2.0-2.4; 400 members 12.4-13.8 -> 9.8-10.9 (wall 9.8-10.9 s
+at a load average of 1.2, 11.2-12.3 s at 2.6-2.7); 2,000 members 49.1 -> 37.8 (wall 54.9 -> 48.5 s at a load
+average of 3). What remains grows with text and boxes (about 9 us a character, 1 ms a table cell) and runs on one
+core: WeasyPrint's Document cannot be pickled, so sections cannot be laid out in worker processes and still make
+one tagged PDF with one page numbering. The plain comparison document is now rendered with the collector paused
+too, so "plain s" is WeasyPrint's own floor (26.5 s for 656 pages at a load average of 3, where it used to show
+36.9 s with the collector running): at 2,000 members the required appendix alone is 22.5 s of it, so the 30 s
+target needs less text per member or fewer table cells, a second core WeasyPrint cannot use, or a faster engine.
+WeasyPrint also scans every element's cascaded style once per page (set_page_type_computed_styles: pages x
+elements, about 1.2 s at 2,000 members); left alone, as a WeasyPrint matter.
 """
 
 from __future__ import annotations
@@ -37,7 +55,7 @@ from types import ModuleType
 
 from weasyprint import CSS, HTML
 
-from consortium.documents.render import DEFAULT_VARIANT, render_pdf
+from consortium.documents.render import DEFAULT_VARIANT, paused_garbage_collection, render_pdf
 
 TARGETS = {39: 3.0, 400: 10.0, 2000: 30.0}
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,9 +88,12 @@ def plain_html(paragraphs: int) -> str:
 def render_plain(paragraphs: int) -> tuple[int, float]:
     """(pages, seconds) for a plain document of ``paragraphs`` paragraphs, written like the bid document."""
     start = time.perf_counter()
-    document = HTML(string=plain_html(paragraphs)).render(stylesheets=[CSS(string=PLAIN_CSS)])
-    document.write_pdf(pdf_variant=DEFAULT_VARIANT)
-    return len(document.pages), time.perf_counter() - start
+    with paused_garbage_collection():  # as render_pdf does
+        document = HTML(string=plain_html(paragraphs)).render(stylesheets=[CSS(string=PLAIN_CSS)])
+        document.write_pdf(pdf_variant=DEFAULT_VARIANT)
+        pages = len(document.pages)
+        del document
+    return pages, time.perf_counter() - start
 
 
 def paragraphs_per_page() -> float:
@@ -134,8 +155,9 @@ def main() -> int:
         print(f"Missed the {basis}-time target for: {', '.join(f'{m:,} members' for m in missed)}")
         if 2000 in missed:
             print(
-                "The 2,000-member target is known to be out of reach: WeasyPrint alone needs about 30 s for a "
-                "plain document of the same page count (run without --no-plain to see it); see this file's docstring."
+                "The 2,000-member target is known to be out of reach on one core: WeasyPrint alone needs 26-30 s "
+                "for a plain document of the same page count (run without --no-plain to see it) and the required "
+                "appendix alone about 22 s; see this file's docstring."
             )
         return 1
     return 0

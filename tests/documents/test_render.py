@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
@@ -21,8 +22,10 @@ from consortium.documents.render import (
     RefusedURL,
     RenderedDocument,
     css_string,
+    paused_garbage_collection,
     pledges_csv,
     render_pdf,
+    use_fast_compression,
     use_fast_page_references,
 )
 from consortium.documents.snapshot import Snapshot, snapshot_from_json, snapshot_sha256, snapshot_to_json
@@ -198,6 +201,45 @@ def test_memoised_page_references_change_nothing(factories: ModuleType) -> None:
     finally:
         use_fast_page_references(True)
     assert fast.pdf == slow.pdf
+
+
+def test_stream_compression_level_changes_only_the_compression(factories: ModuleType) -> None:
+    snapshot = factories.make_snapshot(6)
+    fast = render_pdf(snapshot)
+    use_fast_compression(False)
+    try:
+        slow = render_pdf(snapshot)
+    finally:
+        use_fast_compression(True)
+    assert fast.pdf != slow.pdf
+    assert render_pdf(snapshot).pdf == fast.pdf  # still deterministic
+    fast_reader, slow_reader = PdfReader(io.BytesIO(fast.pdf)), PdfReader(io.BytesIO(slow.pdf))
+    assert len(fast_reader.pages) == len(slow_reader.pages) == fast.page_count
+    for fast_page, slow_page in zip(fast_reader.pages, slow_reader.pages, strict=True):
+        assert fast_page.get_contents().get_data() == slow_page.get_contents().get_data()  # type: ignore[union-attr]
+
+
+def test_garbage_collection_is_paused_while_rendering_and_restored(factories: ModuleType) -> None:
+    assert gc.isenabled()
+    seen: list[bool] = []
+    with paused_garbage_collection():
+        seen.append(gc.isenabled())
+        with paused_garbage_collection():  # nested, as two renders in two worker threads
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+    assert seen == [False, False, False] and gc.isenabled()
+    render_pdf(factories.make_snapshot(2))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_garbage_collection():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), paused_garbage_collection():
+        raise RuntimeError("render failed")
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("variant", ["pdf/a-3a", "pdf/a-3b"])
