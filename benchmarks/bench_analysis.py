@@ -187,7 +187,7 @@ BENCH_RULES: list[dict[str, object]] = [
     {"key": "identifier_required"},
     {"key": "min_members", "count": 20},
     {"key": "min_total", "amount_pence": 100_000_000},
-    {"key": "max_total", "amount_pence": 10_000_000_000_000},
+    {"key": "max_total", "amount_pence": 1_000_000_000_000},
     {"key": "min_regions", "count": 3},
     {"key": "min_districts", "count": 10},
     {"key": "max_member_share", "percent": 25},
