@@ -68,20 +68,25 @@ class Placement:
     null when unallocated or the district is not in the reference), amount_pence. An organisation may have
     two rows for one district (money from pledges naming it, and from pledges spread over its coverage).
     ``coverage``: organisation_id, district_code, region_code, homes (unknown or negative = 0).
+    ``reach``: one row per organisation with coverage: homes_total, districts (its coverage rows) and
+    region_bits (see ``REGION_BITS``; null when none of its districts has a region).
     """
 
     codes: pl.Enum
     money: pl.DataFrame
     coverage: pl.DataFrame
+    reach: pl.DataFrame
 
 
 def place_submitted_pledges(frames: BidFrames) -> Placement:
     """Allocate the submitted pledges of every member, organisation by organisation, with regions."""
     codes, coverage = _encode(frames)
-    submitted = frames.pledges.filter(pl.col("status") == "submitted")
-    money = _by_organisation(submitted, frames.pledge_areas, coverage, codes)
     region = _region_of(codes)
-    return Placement(codes=codes, money=money.with_columns(region), coverage=coverage.with_columns(region))
+    # The per-organisation coverage figures serve both the split and the bid's reach: one pass over coverage.
+    reach = _reach(coverage.with_columns(region))
+    submitted = frames.pledges.filter(pl.col("status") == "submitted")
+    money = _by_organisation(submitted, frames.pledge_areas, coverage, codes, reach)
+    return Placement(codes, money.with_columns(region), coverage.with_columns(region), reach)
 
 
 def allocate(frames: BidFrames) -> pl.DataFrame:
@@ -97,9 +102,10 @@ def allocate(frames: BidFrames) -> pl.DataFrame:
 
     named, named_unplaced = _split_named(_named_rows(pledges, areas, coverage))
     arealess = pledges.join(areas.select("pledge_id").unique(), on="pledge_id", how="anti")
-    spread = _spread(arealess.rename({"pledge_id": "group"}), coverage).rename({"group": "pledge_id"})
+    reach = _reach(coverage)
+    spread = _spread(arealess.rename({"pledge_id": "group"}), coverage, reach).rename({"group": "pledge_id"})
 
-    nowhere = arealess.join(coverage.select("organisation_id").unique(), on="organisation_id", how="anti")
+    nowhere = arealess.join(reach, on="organisation_id", how="anti")
     unallocated = pl.concat(
         [frame.select("pledge_id", "organisation_id", "amount_pence") for frame in (named_unplaced, nowhere, negative)]
     ).with_columns(pl.lit(None, dtype=codes).alias("district_code"))
@@ -119,7 +125,7 @@ def allocate_by_organisation(frames: BidFrames) -> pl.DataFrame:
     total.
     """
     codes, coverage = _encode(frames)
-    money = _by_organisation(frames.pledges, frames.pledge_areas, coverage, codes)
+    money = _by_organisation(frames.pledges, frames.pledge_areas, coverage, codes, _reach(coverage))
     return (
         sum_by_pair(money, "organisation_id", "district_code")
         .filter(pl.col("amount_pence") != 0)
@@ -145,6 +151,27 @@ def _encode(frames: BidFrames) -> tuple[pl.Enum, pl.DataFrame]:
     return codes, coverage.select(
         "organisation_id", encoded.alias("district_code"), pl.col("homes").fill_null(0).clip(lower_bound=0)
     )
+
+
+# Bit i of a region_bits mask stands for region i of REGION_CODES (12 regions: the mask fits an Int64).
+REGION_BITS = pl.DataFrame(
+    {"region_code": REGION_CODES.categories.cast(REGION_CODES), "bit": [1 << i for i in range(len(REGIONS))]}
+)
+
+
+def _reach(coverage: pl.DataFrame) -> pl.DataFrame:
+    """organisation_id, homes_total, districts (coverage rows) and, when ``coverage`` has region_code,
+    region_bits of every organisation with coverage."""
+    figures = [pl.col("homes").sum().alias("homes_total"), pl.len().alias("districts")]
+    if "region_code" in coverage.columns:
+        # The bit column is made before grouping: a gather inside the aggregation runs group by group.
+        bit = pl.lit(REGION_BITS["bit"]).gather(pl.col("region_code").to_physical())
+        coverage = coverage.select("organisation_id", "homes", bit.alias("region_bit"))
+        figures.append(pl.col("region_bit").bitwise_or().alias("region_bits"))  # null: no district has a region
+    reach = coverage.group_by("organisation_id").agg(figures)
+    if "region_bits" in reach.columns:  # cast after the agg: an empty group_by gives a Null dtype
+        reach = reach.with_columns(pl.col("region_bits").cast(pl.Int64))
+    return reach
 
 
 def _region_of(codes: pl.Enum) -> pl.Expr:
@@ -189,9 +216,10 @@ def aggregate_by_pair(frame: pl.DataFrame, high: str, low: str, *aggregations: p
 
 
 def _by_organisation(
-    pledges: pl.DataFrame, pledge_areas: pl.DataFrame, coverage: pl.DataFrame, codes: pl.Enum
+    pledges: pl.DataFrame, pledge_areas: pl.DataFrame, coverage: pl.DataFrame, codes: pl.Enum, reach: pl.DataFrame
 ) -> pl.DataFrame:
-    """organisation_id, district_code (``codes``, null = unallocated), amount_pence; not unique per pair."""
+    """organisation_id, district_code (``codes``, null = unallocated), amount_pence; not unique per pair.
+    ``reach``: ``_reach(coverage)``."""
     pledges, negative = _split_negative(pledges)
     areas = _areas_of(pledges, pledge_areas, codes)
     named, named_unplaced = _split_named(_named_rows(pledges, areas, coverage))
@@ -203,9 +231,9 @@ def _by_organisation(
         .agg(pl.col("amount_pence").sum())
         .with_columns(pl.col("organisation_id").alias("group"))
     )
-    spread = _spread(arealess, coverage)
+    spread = _spread(arealess, coverage, reach)
 
-    nowhere = arealess.join(coverage.select("organisation_id").unique(), on="organisation_id", how="anti")
+    nowhere = arealess.join(reach, on="organisation_id", how="anti")
     unallocated = pl.concat(
         [frame.select("organisation_id", "amount_pence") for frame in (named_unplaced, nowhere, negative)]
     ).with_columns(pl.lit(None, dtype=codes).alias("district_code"))
@@ -296,12 +324,11 @@ def _split_named(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return rows, unplaced
 
 
-def _spread(amounts: pl.DataFrame, coverage: pl.DataFrame) -> pl.DataFrame:
+def _spread(amounts: pl.DataFrame, coverage: pl.DataFrame, reach: pl.DataFrame) -> pl.DataFrame:
     """Each amount (group, organisation_id, amount_pence) over its organisation's coverage by homes, evenly when
-    the organisation's homes are all unknown; amounts of organisations without coverage are left out."""
-    stats = coverage.group_by("organisation_id").agg(
-        pl.col("homes").sum().alias("homes_total"), pl.len().cast(pl.Int64).alias("districts")
-    )
+    the organisation's homes are all unknown; amounts of organisations without coverage are left out.
+    ``reach``: ``_reach(coverage)``."""
+    stats = reach.select("organisation_id", "homes_total", pl.col("districts").cast(pl.Int64))
     amounts = amounts.join(stats, on="organisation_id").sort("group")
     by_homes = pl.col("homes_total") > 0
     rows = coverage.join(amounts, on="organisation_id", maintain_order="right").with_columns(
@@ -355,25 +382,28 @@ def _largest_remainders(rows: pl.DataFrame) -> pl.Series:
     bonus = pl.zeros(rows.height, dtype=pl.Int64, eager=True)
     if candidates.is_empty():
         return bonus
-    ranked = _rank_within_groups(candidates)
-    winners = ranked.filter(pl.col("rank") < pl.col("leftover"))["row"]
+    winners = _winning_rows(candidates)
     if len(winners):
         bonus.scatter(winners, 1)
     return bonus
 
 
-def _rank_within_groups(candidates: pl.DataFrame) -> pl.DataFrame:
-    """row, leftover and rank of each candidate within its group, ranking by fraction (largest first), then
-    district code.
+def _winning_rows(candidates: pl.DataFrame) -> pl.Series:
+    """The ``row`` of each candidate winning a penny: the first ``leftover`` of its group, ranking by fraction
+    (largest first), then district code.
 
-    One Int64 sort key packs (group, fraction, district) when they fit in 62 bits, which sorts much faster than
-    several columns; otherwise a multi-column sort does the same.
+    The candidates keep their groups contiguous, so sorting them by (group, rank key) only reorders rows within
+    each group: a group holds the same positions before and after. Whether the row sorted to a position wins
+    (its place in the group < the group's leftover) is therefore read from the unsorted frame, and only the row
+    numbers need sorting. One Int64 sort key packs (group, fraction, district) when they fit in 62 bits, which
+    sorts much faster than several columns; otherwise a multi-column sort does the same.
     """
-    # Dense group numbers: candidates keep their groups contiguous, so a change of group starts a new one.
+    # Dense group numbers: a change of group starts a new one.
+    starts_group = (pl.col("group") != pl.col("group").shift(1)).fill_null(True)
     candidates = candidates.with_columns(
-        (pl.col("group") != pl.col("group").shift(1)).fill_null(True).cum_sum().cast(pl.Int64).alias("group_no"),
+        starts_group.cum_sum().cast(pl.Int64).alias("group_no"),
         pl.col("district_code").to_physical().cast(pl.Int64).alias("code_no"),
-    )
+    ).with_row_index("position")
     top_group, top_fraction, top_code = candidates.select(
         pl.col("group_no").max(), pl.col("fraction").max(), pl.col("code_no").max()
     ).row(0)
@@ -384,10 +414,14 @@ def _rank_within_groups(candidates: pl.DataFrame) -> pl.DataFrame:
             + (top_fraction - pl.col("fraction")) * 2**code_bits
             + pl.col("code_no")
         )
-        ordered = candidates.select(key.alias("key"), "row", "group_no", "leftover").sort("key")
+        ranked_rows = candidates.select(pl.col("row").sort_by(key))
     else:
-        ordered = candidates.sort(["group_no", "fraction", "code_no"], descending=[False, True, False])
-    # The position is materialised first: inside ``over`` an int_range would restart in every group.
-    ordered = ordered.with_row_index("position")
-    rank = pl.col("position") - pl.col("position").min().over("group_no")
-    return ordered.select("row", "leftover", rank.cast(pl.Int64).alias("rank"))
+        ranked_rows = candidates.select(
+            pl.col("row").sort_by(["group_no", "fraction", "code_no"], descending=[False, True, False])
+        )
+    # A position's place in its group: the position minus the group's first position, carried forward from
+    # each change of group (a linear scan, cheaper than a window over the groups).
+    group_start = pl.when(pl.col("group_no") != pl.col("group_no").shift(1).fill_null(-1)).then(pl.col("position"))
+    place = pl.col("position") - group_start.forward_fill()
+    wins = candidates.select((place < pl.col("leftover")).alias("wins"))
+    return ranked_rows.filter(wins["wins"])["row"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from consortium.analysis.allocation import Placement, aggregate_by_pair, place_submitted_pledges, sum_by_pair
+from consortium.analysis.allocation import REGION_BITS, Placement, place_submitted_pledges, sum_by_pair
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import Eligibility, MemberFailure, MemberResult, RuleResult
 from consortium.analysis.rules import ConsortiumFigures, Rule, RuleKind, counted, kind_of, region_column
@@ -38,6 +38,8 @@ class PreparedBid:
     ``organisations``: one row per organisation with pledged_pence, submitted_pledges, unapproved_pledges,
     pence_in_<region code> for each region (where its submitted money goes), unallocated_pence, unrecognised_pence,
     coverage_homes, covered_districts and coverage_regions (its coverage).
+    ``money_by_region``: organisation_id, region_code, amount_pence: one row per (organisation, region) its
+    submitted money reaches (the long form of the pence_in_<region> columns, for totals by region).
 
     Made from one ``BidFrames``, it serves any frames with the same pledges, pledge areas and coverage, such as
     ``frames.without(member)``.
@@ -45,6 +47,7 @@ class PreparedBid:
 
     placement: Placement
     organisations: pl.DataFrame
+    money_by_region: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,9 @@ def prepare_bid(frames: BidFrames) -> PreparedBid:
     )
     money = placement.money
     # Money per region as one column per region (there are 12): rules read them without list operations.
-    by_region = (
-        sum_by_pair(money.filter(pl.col("region_code").is_not_null()), "organisation_id", "region_code")
-        .with_columns(pl.col("region_code").cast(pl.Utf8))
-        .pivot(on="region_code", index="organisation_id", values="amount_pence")
+    money_by_region = sum_by_pair(money.filter(pl.col("region_code").is_not_null()), "organisation_id", "region_code")
+    by_region = money_by_region.with_columns(pl.col("region_code").cast(pl.Utf8)).pivot(
+        on="region_code", index="organisation_id", values="amount_pence"
     )
     by_region = by_region.select(
         "organisation_id",
@@ -98,24 +100,23 @@ def prepare_bid(frames: BidFrames) -> PreparedBid:
         .group_by("organisation_id")
         .agg(unplaced.sum().alias("unallocated_pence"), unrecognised.sum().alias("unrecognised_pence"))
     )
-    # One pass over the coverage per (organisation, region) gives homes, districts and regions covered.
-    by_covered_region = aggregate_by_pair(
-        placement.coverage, "organisation_id", "region_code", pl.col("homes").sum(), pl.len().alias("districts")
-    )
-    reach = by_covered_region.group_by("organisation_id").agg(
-        pl.col("homes").sum().alias("coverage_homes"), pl.col("districts").sum().alias("covered_districts")
-    )
+    # The coverage per organisation (``placement.reach``) gives homes, districts and regions covered; the regions
+    # are decoded from their bit mask by pairing each organisation with every region (a small cross join), in
+    # Enum (= code) order.
+    reach = placement.reach.rename({"homes_total": "coverage_homes", "districts": "covered_districts"})
     covered_regions = (
-        by_covered_region.filter(pl.col("region_code").is_not_null())
-        .sort("organisation_id", "region_code")
+        reach.select("organisation_id", "region_bits")
+        .join(REGION_BITS, how="cross", maintain_order="left_right")
+        .filter((pl.col("region_bits") & pl.col("bit")) != 0)
         .group_by("organisation_id", maintain_order=True)
         .agg(pl.col("region_code").cast(pl.Utf8).alias("coverage_regions"))
     )
+    reach = reach.drop("region_bits")
     parts = [pledges, by_region, stray, reach, covered_regions]
     organisations = pl.concat([part.select("organisation_id") for part in parts]).unique()
     for part in parts:
         organisations = organisations.join(part, on="organisation_id", how="left")
-    return PreparedBid(placement, organisations)
+    return PreparedBid(placement, organisations, money_by_region)
 
 
 def evaluate(
@@ -244,9 +245,10 @@ def _member_results(evaluation: MemberEvaluation) -> list[MemberResult]:
     """Every member, by name; failure messages are worded only for the members that fail something."""
     members = evaluation.members.sort(pl.col("name").str.to_lowercase(), "organisation_id")
     needs_words = members.filter((pl.col("member_status") != "joined") | ~pl.col("passed"))
-    columns = _WORDING_COLUMNS + [f"rule_{position}" for position, _, _ in evaluation.member_rules]
+    checks = [(f"rule_{position}", rule, kind) for position, rule, kind in evaluation.member_rules]
+    columns = _WORDING_COLUMNS + [column for column, _, _ in checks]
     words = {
-        row[0]: _failures(evaluation, dict(zip(columns, row, strict=True)))
+        row[0]: _failures(checks, dict(zip(columns, row, strict=True)))
         for row in needs_words.select(columns).iter_rows()
     }
     return [
@@ -272,15 +274,17 @@ _WORDING_COLUMNS = [
 ]  # fmt: skip
 
 
-def _failures(evaluation: MemberEvaluation, member: dict[str, Any]) -> list[MemberFailure]:
+def _failures(checks: Sequence[tuple[str, Rule, RuleKind]], member: dict[str, Any]) -> list[MemberFailure]:
+    """Why ``member`` fails, from its member frame row; ``checks``: (rule column, rule, kind) of each member
+    rule."""
     status = str(member["member_status"])
     failures = []
     if status != "joined":
         failures.append(MemberFailure(MEMBERSHIP, _MEMBERSHIP_FAILURES.get(status, f"Membership is {status}")))
     if status == "withdrawn":
         return failures  # nothing else about a withdrawn member is worth acting on
-    for position, rule, kind in evaluation.member_rules:
-        if not member[f"rule_{position}"] and kind.failure is not None:
+    for column, rule, kind in checks:
+        if not member[column] and kind.failure is not None:
             failures.append(MemberFailure(kind.key, kind.failure(rule, member)))
     return failures
 

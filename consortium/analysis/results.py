@@ -8,13 +8,19 @@ import msgspec
 
 Scope = Literal["member", "consortium"]
 
+# Every struct here is declared gc=False: a bid's results are tens of thousands of acyclic structs (a member
+# result, failure and share per member), and leaving them out of the cyclic collector's bookkeeping saves about
+# half of the collector's time while they are built (~30 ms of a 10,000-member bid page). They hold numbers,
+# strings and lists of those or of other results, built as trees: no cycle to collect (code that put a result
+# into one of its own lists would leak it).
 
-class MemberFailure(msgspec.Struct, frozen=True):
+
+class MemberFailure(msgspec.Struct, frozen=True, gc=False):
     key: str  # the rule's key, e.g. "min_pledge"
     message: str  # "Pledge is £5,000; the minimum is £10,000 (£5,000 short)"
 
 
-class MemberResult(msgspec.Struct, frozen=True):
+class MemberResult(msgspec.Struct, frozen=True, gc=False):
     organisation_id: int
     name: str
     member_status: str
@@ -23,7 +29,7 @@ class MemberResult(msgspec.Struct, frozen=True):
     failures: list[MemberFailure]
 
 
-class RuleResult(msgspec.Struct, frozen=True):
+class RuleResult(msgspec.Struct, frozen=True, gc=False):
     key: str
     scope: Scope
     description: str  # "Each member pledges at least £10,000"
@@ -36,7 +42,7 @@ class RuleResult(msgspec.Struct, frozen=True):
     failing_organisation_ids: list[int]  # member-scope rules (and share limits): who fails it
 
 
-class Eligibility(msgspec.Struct, frozen=True):
+class Eligibility(msgspec.Struct, frozen=True, gc=False):
     eligible: bool
     verdict: str  # one sentence a convenor can read aloud
     rules: list[RuleResult]
@@ -44,21 +50,21 @@ class Eligibility(msgspec.Struct, frozen=True):
     without_organisation_id: int | None = None  # set for "what if this member withdraws"
 
 
-class AmountRow(msgspec.Struct, frozen=True):
+class AmountRow(msgspec.Struct, frozen=True, gc=False):
     key: str  # region code, district code, theme, or organisation type
     name: str  # what people read
     amount_pence: int
     members: int  # distinct members contributing
 
 
-class OverlapRow(msgspec.Struct, frozen=True):
+class OverlapRow(msgspec.Struct, frozen=True, gc=False):
     district_code: str
     name: str
     organisation_ids: list[int]
     organisation_names: list[str]
 
 
-class MemberShare(msgspec.Struct, frozen=True):
+class MemberShare(msgspec.Struct, frozen=True, gc=False):
     organisation_id: int
     name: str
     org_type: str
@@ -71,7 +77,7 @@ class MemberShare(msgspec.Struct, frozen=True):
     regions: list[str]  # region / nation codes
 
 
-class Totals(msgspec.Struct, frozen=True):
+class Totals(msgspec.Struct, frozen=True, gc=False):
     pledged_pence: int  # submitted pledges of joined members
     eligible_pence: int  # those of members passing every member rule
     match_requested_pence: int  # eligible × ratio, capped

@@ -312,6 +312,17 @@ def _regions_outside(area_codes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(region for region in sorted(REGIONS) if region not in allowed)
 
 
+@cache
+def _columns_outside(area_codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # Cached: the failure message of every member outside the areas reads these columns.
+    return tuple((region_column(region), REGIONS[region]) for region in _regions_outside(area_codes))
+
+
+def _outside_columns(rule: AllowedAreas) -> tuple[tuple[str, str], ...]:
+    """(member frame column, region name) of each region outside the rule's areas, in code order."""
+    return _columns_outside(tuple(rule.area_codes))
+
+
 def _areas_passes(rule: AllowedAreas) -> pl.Expr:
     nothing_outside = [pl.col(region_column(region)) <= 0 for region in _outside(rule)]
     return pl.all_horizontal(*nothing_outside, pl.col("unallocated_pence") == 0, pl.col("unrecognised_pence") == 0)
@@ -319,8 +330,9 @@ def _areas_passes(rule: AllowedAreas) -> pl.Expr:
 
 def _areas_failure(rule: AllowedAreas, member: dict[str, Any]) -> str:
     """ "Pledged £1,000 to North West and £500 to Wales, outside England; £20 is not assigned to a district yet…"."""
-    outside = [(region, member[region_column(region)]) for region in _outside(rule)]
-    places = [f"{format_pence(pence)} to {REGIONS[region]}" for region, pence in outside if pence > 0]
+    places = [
+        f"{format_pence(pence)} to {name}" for column, name in _outside_columns(rule) if (pence := member[column]) > 0
+    ]
     reasons = []
     if places:
         reasons.append(f"{listed(places)}, outside {_area_names(rule.area_codes)}")
