@@ -36,9 +36,11 @@ at a load average of 1.2, 11.2-12.3 s at 2.6-2.7); 2,000 members 49.1 -> 37.8 (w
 average of 3). What remains grows with text and boxes (about 9 us a character, 1 ms a table cell) and runs on one
 core: WeasyPrint's Document cannot be pickled, so sections cannot be laid out in worker processes and still make
 one tagged PDF with one page numbering. The plain comparison document is now rendered with the collector paused
-too, so "plain s" is WeasyPrint's own floor (26.5 s for 656 pages at a load average of 3, where it used to show
-36.9 s with the collector running): at 2,000 members the required appendix alone is 22.5 s of it, so the 30 s
-target needs less text per member or fewer table cells, a second core WeasyPrint cannot use, or a faster engine.
+too, so "plain s" is WeasyPrint's own floor. On a quiet machine (load average 0.3-0.4, 27 November 2026, all
+three targets met): 39 members 1.56 s (27 pages; plain 0.63 s), 400 members 6.85 s (166 pages; plain 3.89 s),
+2,000 members 26.4 s (688 pages; plain 16.3 s for 656 pages), a ratio of 1.6-2.5 over plain WeasyPrint. The
+figures above, taken while other work ran, are 40-80% higher: the 2,000-member target has about 12% of headroom,
+so a busy machine misses it.
 WeasyPrint also scans every element's cascaded style once per page (set_page_type_computed_styles: pages x
 elements, about 1.2 s at 2,000 members); left alone, as a WeasyPrint matter.
 """
