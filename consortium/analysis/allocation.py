@@ -174,6 +174,14 @@ def _reach(coverage: pl.DataFrame) -> pl.DataFrame:
     return reach
 
 
+def place_in_run(run: str, index: str) -> pl.Expr:
+    """Each row's place (0, 1, ...) within its run of equal, non-negative ``run`` values, where ``index`` numbers
+    the rows 0, 1, ...: the index minus the run's first index, carried forward from each change of run (a linear
+    scan, cheaper than a window over the groups)."""
+    run_start = pl.when(pl.col(run) != pl.col(run).shift(1).fill_null(-1)).then(pl.col(index))
+    return pl.col(index) - run_start.forward_fill()
+
+
 def _region_of(codes: pl.Enum) -> pl.Expr:
     """region_code of the district_code column: a lookup by the Enum's index, cheaper than a join."""
     regions = dict(districts_frame().select("district_code", "region_code").iter_rows())
@@ -419,9 +427,5 @@ def _winning_rows(candidates: pl.DataFrame) -> pl.Series:
         ranked_rows = candidates.select(
             pl.col("row").sort_by(["group_no", "fraction", "code_no"], descending=[False, True, False])
         )
-    # A position's place in its group: the position minus the group's first position, carried forward from
-    # each change of group (a linear scan, cheaper than a window over the groups).
-    group_start = pl.when(pl.col("group_no") != pl.col("group_no").shift(1).fill_null(-1)).then(pl.col("position"))
-    place = pl.col("position") - group_start.forward_fill()
-    wins = candidates.select((place < pl.col("leftover")).alias("wins"))
+    wins = candidates.select((place_in_run("group_no", "position") < pl.col("leftover")).alias("wins"))
     return ranked_rows.filter(wins["wins"])["row"]

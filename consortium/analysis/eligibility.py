@@ -144,7 +144,7 @@ def evaluate(
     failed = [(kind_of(rule), result) for rule, result in zip(rules, results, strict=True) if not result.passed]
     return Eligibility(
         eligible=not failed,
-        verdict=_verdict(len(results), failed),
+        verdict=verdict(len(results), failed),
         rules=results,
         members=_member_results(evaluation),
         without_organisation_id=without_organisation_id,
@@ -292,10 +292,6 @@ def _failures(checks: Sequence[tuple[str, Rule, RuleKind]], member: dict[str, An
 def verdict(rule_count: int, failed: Sequence[tuple[RuleKind, RuleResult]]) -> str:
     """The one-sentence verdict over ``rule_count`` rules, from the kind and result of each failed one (callers
     that redact results for a member rebuild it from the redacted results)."""
-    return _verdict(rule_count, failed)
-
-
-def _verdict(rule_count: int, failed: Sequence[tuple[RuleKind, RuleResult]]) -> str:
     if rule_count == 0:
         return "No eligibility rules are set."
     if not failed:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from consortium.analysis.allocation import place_in_run
 from consortium.analysis.eligibility import MemberEvaluation, PreparedBid, evaluate_members
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import AmountRow, MemberShare, OverlapRow, Totals
@@ -165,9 +166,8 @@ def _by_theme(submitted: pl.DataFrame) -> list[AmountRow]:
         .sort("pledge", "themes")
         .with_row_index("row")
     )
-    # Rows are grouped by pledge: a theme's position is its row minus the pledge's first row.
-    first_row = pl.when(pl.col("pledge") != pl.col("pledge").shift(1).fill_null(-1)).then(pl.col("row")).forward_fill()
-    position = (pl.col("row") - first_row).cast(pl.Int64)
+    # Rows are grouped by pledge: a theme's position is its place in the pledge's run of rows.
+    position = place_in_run("pledge", "row").cast(pl.Int64)
     count = pl.len().over("pledge").cast(pl.Int64)
     amount = pl.col("amount_pence")
     themed = themes.select(

@@ -15,7 +15,7 @@ from consortium.organisations import schemas
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.reference.districts import REGIONS, districts
-from consortium.reference.search import DETAILED_UNKNOWN, UnknownDistrict, more_unknown, resolve_district
+from consortium.reference.search import DistrictList
 from consortium.timeutil import uk_time_text, utc_now
 
 NOT_FOUND = "There is no organisation with that number that you can see."
@@ -172,22 +172,18 @@ async def _coverage_out(organisation_id: int) -> schemas.Coverage:
 def resolve_coverage(rows: list[schemas.CoverageRowIn]) -> list[tuple[str, int | None]]:
     """Codes or names to codes; every unknown one is reported at once, with suggestions."""
     resolved: dict[str, int | None] = {}
-    problems = []
-    unknown = 0
+    listed = DistrictList()
     for row in rows:
-        try:
-            district = resolve_district(row.district_code, suggest=unknown < DETAILED_UNKNOWN)
-        except UnknownDistrict as error:
-            unknown += 1
-            if unknown <= DETAILED_UNKNOWN:
-                problems.append(str(error))
+        district = listed.resolve(row.district_code)
+        if district is None:
             continue
         if district.code in resolved:
-            problems.append(f"{district.name} ({district.code}) is listed more than once; list each district once.")
+            listed.problems.append(
+                f"{district.name} ({district.code}) is listed more than once; list each district once."
+            )
             continue
         resolved[district.code] = row.homes
-    if unknown > DETAILED_UNKNOWN:
-        problems.append(more_unknown(unknown - DETAILED_UNKNOWN))
+    problems = listed.problems_found()
     if problems:
         raise BadInput(" ".join(problems), field="districts", extra={"problems": problems})
     return list(resolved.items())

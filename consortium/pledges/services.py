@@ -19,7 +19,7 @@ from consortium.errors import BadInput, Conflict, Forbidden, NotFound, Precondit
 from consortium.pledges import schemas
 from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
-from consortium.reference.search import DETAILED_UNKNOWN, UnknownDistrict, more_unknown, resolve_district
+from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
 
 NOT_FOUND = "There is no pledge with that number that you can see."
@@ -72,23 +72,17 @@ def clean_content(values: dict[str, Any], bid: dict[str, Any], amount_pence: int
             )
         cleaned: list[dict[str, Any]] = []
         seen: set[str] = set()
-        problems = []
-        unrecognised = 0
+        listed = DistrictList()
         for area in areas:
-            try:
-                district = resolve_district(area.district_code, suggest=unrecognised < DETAILED_UNKNOWN)
-            except UnknownDistrict as error:
-                unrecognised += 1
-                if unrecognised <= DETAILED_UNKNOWN:
-                    problems.append(str(error))
+            district = listed.resolve(area.district_code)
+            if district is None:
                 continue
             if district.code in seen:
-                problems.append(f"{district.name} is listed more than once; list each district once.")
+                listed.problems.append(f"{district.name} is listed more than once; list each district once.")
                 continue
             seen.add(district.code)
             cleaned.append({"district_code": district.code, "amount_pence": area.amount_pence})
-        if unrecognised > DETAILED_UNKNOWN:
-            problems.append(more_unknown(unrecognised - DETAILED_UNKNOWN))
+        problems = listed.problems_found()
         if problems:
             raise BadInput(" ".join(problems), field="areas", extra={"problems": problems})
         values["areas"] = cleaned

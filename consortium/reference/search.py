@@ -21,9 +21,9 @@ from typing import Any
 from consortium.reference.districts import NATIONS, REGIONS, District, districts, nation_of_region
 
 __all__ = [
+    "DistrictList",
     "UnknownDistrict",
     "fold",
-    "more_unknown",
     "regions",
     "resolve_district",
     "search_districts",
@@ -197,12 +197,35 @@ def _listed(items: list[str]) -> str:
 DETAILED_UNKNOWN = 10
 
 
-def more_unknown(count: int) -> str:
-    """The sentence that ends a list of unknown districts cut at ``DETAILED_UNKNOWN``."""
-    return (
-        f"{count:,} more {'entry is' if count == 1 else 'entries are'} not recognised either; check the list "
-        "(ONS codes like E08000035, or district names) and send it again."
-    )
+class DistrictList:
+    """Resolves the entries of one list of districts, collecting its problems in order: each of the first
+    ``DETAILED_UNKNOWN`` unknown entries in full, with suggestions, and (from ``problems_found``) a count of the
+    rest. Callers add problems of their own, such as a district listed twice, to ``problems``."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self._unknown = 0
+
+    def resolve(self, value: str) -> District | None:
+        """The district, or None when the entry is unknown (and recorded as a problem)."""
+        try:
+            return resolve_district(value, suggest=self._unknown < DETAILED_UNKNOWN)
+        except UnknownDistrict as error:
+            self._unknown += 1
+            if self._unknown <= DETAILED_UNKNOWN:
+                self.problems.append(str(error))
+            return None
+
+    def problems_found(self) -> list[str]:
+        """Every problem, ending with how many more unknown entries there were beyond those described."""
+        beyond = self._unknown - DETAILED_UNKNOWN
+        if beyond <= 0:
+            return self.problems
+        return [
+            *self.problems,
+            f"{beyond:,} more {'entry is' if beyond == 1 else 'entries are'} not recognised either; check the list "
+            "(ONS codes like E08000035, or district names) and send it again.",
+        ]
 
 
 def resolve_district(value: str, *, suggest: bool = True) -> District:

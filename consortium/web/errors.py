@@ -93,7 +93,8 @@ def _explain(item: dict[str, Any]) -> str:
 
 
 def _unreadable_body(detail: str) -> str | None:
-    """The decoder's words for a body that is not JSON at all, as something a person can act on."""
+    """The decoder's words for a body that is not JSON at all, as something a person can act on. (Litestar raises
+    these as a plain 400, not a ValidationException.)"""
     if detail == "Input data was truncated":
         return "What was sent is not complete JSON: it ends too early. Check that the whole request was sent."
     if detail.startswith("JSON is malformed"):
@@ -107,18 +108,15 @@ def _unreadable_body(detail: str) -> str | None:
 
 def validation_error_response(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
     items = [i for i in error.extra if isinstance(i, dict)] if isinstance(error.extra, list) else []
-    if any(str(i.get("message")) == "'data'" for i in items):
-        # The handler's body was missing altogether.
-        items = []
-        problems = []
+    if any(str(i.get("message")) == "'data'" for i in items):  # the handler's body was missing altogether
+        problems: list[str] = []
         message = "This request needs a JSON body; none was sent. See /schema for the fields this address takes."
     else:
         problems = [_explain(i) for i in items]
-        detail = str(error.detail)
         message = (
             "Some of what was sent is not in the right form: " + "; ".join(problems) + "."
             if problems
-            else _unreadable_body(detail) or detail
+            else str(error.detail)
         )
     if is_page_request(request):
         return page_error_response(request, 400, message)

@@ -7,7 +7,7 @@ import gc
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -192,25 +192,26 @@ def test_rendering_is_byte_identical(demo_snapshot: Snapshot, demo_rendered: Ren
     assert again.sha256 == demo_rendered.sha256
 
 
+def rendered_without(speed_up: Callable[[bool], None], snapshot: Snapshot) -> RenderedDocument:
+    """The document rendered with one of render.py's speed-ups switched off (and on again afterwards)."""
+    speed_up(False)
+    try:
+        return render_pdf(snapshot)
+    finally:
+        speed_up(True)
+
+
 def test_memoised_page_references_change_nothing(factories: ModuleType) -> None:
     snapshot = factories.make_snapshot(6)
     fast = render_pdf(snapshot)
-    use_fast_page_references(False)
-    try:
-        slow = render_pdf(snapshot)
-    finally:
-        use_fast_page_references(True)
+    slow = rendered_without(use_fast_page_references, snapshot)
     assert fast.pdf == slow.pdf
 
 
 def test_stream_compression_level_changes_only_the_compression(factories: ModuleType) -> None:
     snapshot = factories.make_snapshot(6)
     fast = render_pdf(snapshot)
-    use_fast_compression(False)
-    try:
-        slow = render_pdf(snapshot)
-    finally:
-        use_fast_compression(True)
+    slow = rendered_without(use_fast_compression, snapshot)
     assert fast.pdf != slow.pdf
     assert render_pdf(snapshot).pdf == fast.pdf  # still deterministic
     fast_reader, slow_reader = PdfReader(io.BytesIO(fast.pdf)), PdfReader(io.BytesIO(slow.pdf))

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from consortium.bids import figures, schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
-from consortium.organisations.identifiers import SUPPORTED_PREFIXES, InvalidIdentifier, validate_org_id
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.pledges import services as pledges
 from consortium.timeutil import utc_now
 from consortium.web.identity import CurrentUser
@@ -94,11 +94,7 @@ def read_bid_form(
         errors.add("title", "Enter the bid's title.")
     if not values["funder_name"]:
         errors.add("funder_name", "Enter the funder's name.")
-    if values["funder_org_id"]:
-        try:
-            validate_org_id(values["funder_org_id"])
-        except InvalidIdentifier as error:
-            errors.add("funder_org_id", str(error))
+    forms.check_identifier(values["funder_org_id"], "funder_org_id", errors)
     deadline = forms.uk_datetime(
         values["deadline_date"], values["deadline_time"], "deadline_date", errors, what="the deadline"
     )

@@ -57,7 +57,7 @@ class DocumentPages(PageController):
         values: dict[str, str] | None = None,
     ) -> Response[Any]:
         listed = await documents.list_documents(user, bid.id)
-        eligibility = (await figures.dashboard_figures(user, bid.id)).eligibility
+        eligibility = await figures.bid_eligibility(user, bid.id)
         return await render(
             request,
             "convenor/documents.html",

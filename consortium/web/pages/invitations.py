@@ -19,7 +19,7 @@ from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.bids import invitations, schemas
 from consortium.errors import ServiceError
 from consortium.organisations import services as organisations
-from consortium.organisations.identifiers import SUPPORTED_PREFIXES, InvalidIdentifier, validate_org_id
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.organisations.schemas import ORG_TYPE_NAMES, OrganisationCreate
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
@@ -241,11 +241,7 @@ class AcceptPages(PageController):
             errors.add("org_name", "Enter your organisation's name.")
         if values["org_type"] not in ORG_TYPE_NAMES:
             errors.add("org_type", "Choose the type of organisation.")
-        if values["org_id"]:
-            try:
-                validate_org_id(values["org_id"])
-            except InvalidIdentifier as error:
-                errors.add("org_id", str(error))
+        forms.check_identifier(values["org_id"], "org_id", errors)
         homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
         if errors:
             return None

@@ -13,7 +13,7 @@ from consortium.accounts.principal import Principal
 from consortium.errors import NotFound, ServiceError
 from consortium.organisations import schemas
 from consortium.organisations import services as organisations
-from consortium.organisations.identifiers import SUPPORTED_PREFIXES, InvalidIdentifier, validate_org_id
+from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.reference.districts import districts
 from consortium.reference.search import search_districts
 from consortium.web.identity import CurrentUser
@@ -113,11 +113,7 @@ class OrganisationPages(PageController):
         errors = forms.FormErrors()
         if not values["name"]:
             errors.add("name", "Enter the organisation's name.")
-        if values["org_id"]:
-            try:
-                validate_org_id(values["org_id"])
-            except InvalidIdentifier as error:
-                errors.add("org_id", str(error))
+        forms.check_identifier(values["org_id"], "org_id", errors)
         homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
         if not errors:
             raw: dict[str, Any] = {k: (v or None) for k, v in values.items()}

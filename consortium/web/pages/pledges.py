@@ -128,10 +128,10 @@ async def submitted_message(user: Principal, bid_id: int, organisation_id: int) 
     """The message after a pledge is submitted: it only "counts towards the bid" when the organisation meets every
     member rule; otherwise say what is missing, so nobody leaves thinking their money counts when it does not."""
     try:
-        found = await figures.dashboard_figures(user, bid_id)
+        eligibility = await figures.bid_eligibility(user, bid_id)
     except ServiceError:
         return ACTION_MESSAGES["submit"], "success"
-    result = next((m for m in found.eligibility.members if m.organisation_id == organisation_id), None)
+    result = next((m for m in eligibility.members if m.organisation_id == organisation_id), None)
     if result is None or result.passed or not result.failures:
         return ACTION_MESSAGES["submit"], "success"
     missing = "; ".join(failure.message for failure in result.failures)
