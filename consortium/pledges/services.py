@@ -14,7 +14,7 @@ from consortium.audit import services as audit
 from consortium.bids.access import BidAccess, bid_access
 from consortium.bids.services import bid_for_write, require_accepting_changes
 from consortium.bids.tables import BidMember
-from consortium.db import write_transaction
+from consortium.db import update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
 from consortium.pledges import schemas
 from consortium.pledges.tables import Pledge
@@ -226,31 +226,28 @@ async def _apply(
     async with write_transaction():
         require_accepting_changes(await bid_for_write(int(row["bid"])))
         await _require_joined(int(row["bid"]), int(row["organisation"]))
+        # Locked so that, on PostgreSQL (read committed), what we compare, audit as "before" and answer with is the
+        # row as it stands until we commit, not a read another writer's commit has since made stale.
+        await update_locked(Pledge.select(Pledge.id).where(Pledge.id == pledge_id))
         current = await _row(pledge_id)
         assert current is not None
+        if current["version"] != expected_version:
+            raise PreconditionFailed(
+                f"This pledge was changed by someone else (it is now version {current['version']}, you sent "
+                f"{expected_version}). Reload it, check the latest figures, then make your change again.",
+                extra={"current_version": current["version"]},
+            )
         changes = changes_for(current, access)
         before = {k: current[k] for k in changes}
-        updated = await (
-            Pledge.update(
-                {
-                    **{getattr(Pledge, k): v for k, v in changes.items()},
-                    Pledge.version: Pledge.version + 1,
-                    Pledge.updated_at: utc_now(),
-                }
-            )
-            .where((Pledge.id == pledge_id) & (Pledge.version == expected_version))
-            .returning(Pledge.version)
-        )
-        if not updated:
-            # Read the version again: on PostgreSQL (read committed) `current` may predate the writer whose commit
-            # made our UPDATE match nothing, and a 412 naming the version the client sent helps no one.
-            latest = await Pledge.select(Pledge.version).where(Pledge.id == pledge_id).first()
-            current_version = latest["version"] if latest else current["version"]
-            raise PreconditionFailed(
-                f"This pledge was changed by someone else (it is now version {current_version}, you sent "
-                f"{expected_version}). Reload it, check the latest figures, then make your change again.",
-                extra={"current_version": current_version},
-            )
+        await Pledge.update(
+            {
+                **{getattr(Pledge, k): v for k, v in changes.items()},
+                Pledge.version: Pledge.version + 1,
+                Pledge.updated_at: utc_now(),
+            }
+        ).where(Pledge.id == pledge_id)
+        fresh = await _row(pledge_id)
+        assert fresh is not None
         await audit.record(
             principal,
             f"pledge.{action}",
@@ -258,10 +255,8 @@ async def _apply(
             pledge_id,
             bid_id=int(row["bid"]),
             before=before | {"version": expected_version},
-            after=changes | {"version": updated[0]["version"]},
+            after=changes | {"version": fresh["version"]},
         )
-    fresh = await _row(pledge_id)
-    assert fresh is not None
     return pledge_out(fresh)
 
 

@@ -50,7 +50,10 @@ async def chained(client: httpx.AsyncClient, url: str, headers: dict[str, str], 
                 url, json={"amount_pence": 2_000_00 + i}, headers=headers | {"If-Match": str(expected)}
             )
             if response.status_code == 200:
-                return {"writer": i, "body": response.json(), "refusals": refusals}
+                body = response.json()
+                # The answer is the pledge as this writer left it, not as a later writer's commit made it.
+                assert body["amount_pence"] == 2_000_00 + i, body
+                return {"writer": i, "body": body, "refusals": refusals}
             assert response.status_code == 412, response.text
             current = response.json()["current_version"]
             assert current > expected, "a refusal must name a newer version than the one sent"
