@@ -34,9 +34,10 @@ def _clean_emails(emails: list[str]) -> list[str]:
         if not raw.strip():
             continue
         try:
-            email = accounts.normalise_email(raw)
-        except BadInput as error:
-            problems.append(error.message)
+            email = accounts.normalise_email(raw, field="emails")
+        except BadInput:
+            shown = raw.strip() if len(raw.strip()) <= 80 else raw.strip()[:77] + "..."
+            problems.append(f"'{shown}' is not an email address like name@example.org.")
             continue
         if email not in cleaned:
             cleaned.append(email)
@@ -88,6 +89,7 @@ async def create_invitations(
                         Invitation.last_sent_at: now,
                     }
                 ).where(Invitation.id == pending["id"])
+                await _record_replaced_link(principal, bid_id, int(pending["id"]))
                 tokens[int(pending["id"])] = token
                 continue
             rows = await Invitation.insert(
@@ -112,9 +114,18 @@ def _with_url(settings: Settings, invitation: schemas.Invitation, token: str) ->
     return schemas.Invitation(**data)
 
 
+REPLACED_LINK = "invitation.new_link"
+
+
+async def _record_replaced_link(principal: Principal, bid_id: int, invitation_id: int) -> None:
+    await audit.record(principal, REPLACED_LINK, "invitation", invitation_id, bid_id=bid_id)
+
+
 async def resend_invitation(
     settings: Settings, principal: Principal, bid_id: int, invitation_id: int
 ) -> schemas.Invitation:
+    """A new link for an invitation not yet used, replacing the old one (which stops working). Nothing is sent:
+    the convenor copies the link and sends it themselves."""
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     row = (
@@ -125,19 +136,21 @@ async def resend_invitation(
     if row is None:
         raise NotFound("There is no such invitation for this bid.")
     if row["accepted_at"] is not None:
-        raise Conflict("This invitation has already been accepted, so there is nothing to re-send.")
+        raise Conflict("This invitation has already been used, so it needs no new link.")
     if effective_status(access.bid) in {"locked", "submitted"}:
-        raise Conflict("This bid is locked, so no one new can join it. Unlock it first, then re-send the invitation.")
+        raise Conflict("This bid is locked, so no one new can join it. Unlock it first, then make a new link.")
     token = new_token()
     now = utc_now()
-    await Invitation.update(
-        {
-            Invitation.token_hash: token_digest(token),
-            Invitation.expires_at: now + timedelta(days=settings.invitation_days),
-            Invitation.last_sent_at: now,
-            Invitation.revoked_at: None,
-        }
-    ).where(Invitation.id == invitation_id)
+    async with write_transaction():
+        await Invitation.update(
+            {
+                Invitation.token_hash: token_digest(token),
+                Invitation.expires_at: now + timedelta(days=settings.invitation_days),
+                Invitation.last_sent_at: now,
+                Invitation.revoked_at: None,
+            }
+        ).where(Invitation.id == invitation_id)
+        await _record_replaced_link(principal, bid_id, invitation_id)
     listed = await list_invitations(principal, bid_id)
     return _with_url(settings, next(i for i in listed if i.id == invitation_id), token)
 
@@ -194,18 +207,35 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
     return out
 
 
+NOT_VALID = (
+    "This invitation link is not valid. Check you copied all of it. If the convenor made a new link for you, only "
+    "the newest one works: ask them for it."
+)
+
+
+def _invitation_query() -> Any:
+    return Invitation.select(*Invitation.all_columns(), Invitation.bid._.network._.name.as_alias("network_name"))
+
+
 async def _usable_invitation(token: str) -> dict[str, Any]:
-    row = await Invitation.select().where(Invitation.token_hash == token_digest(token)).first()
+    """The invitation this link is for, or why it cannot be used: replaced by a newer link, used, cancelled or
+    expired (410), or not a link we made (404)."""
+    digest = token_digest(token)
+    row = await _invitation_query().where(Invitation.token_hash == digest).first()
     if row is None:
-        raise NotFound(
-            "This invitation link is not valid. Check you copied all of it, or ask the convenor for a new one."
-        )
+        # A replaced link's digest is not kept (looking old digests up would cost every stranger's guess a scan),
+        # so the message names replacement as one of the likely reasons.
+        raise NotFound(NOT_VALID)
+    network = row["network_name"]
     if row["accepted_at"] is not None:
-        raise Gone("This invitation has already been used. Sign in to carry on, or ask the convenor for a new link.")
+        raise Gone(
+            f"This invitation has already been used, on {uk_time_text(row['accepted_at'])}. Sign in to carry on, "
+            f"or ask {network} for a new link."
+        )
     if row["revoked_at"] is not None:
-        raise Gone("This invitation was cancelled by the convenor. Ask them for a new one if you need it.")
+        raise Gone(f"This invitation was cancelled by {network}. Ask them for a new one if you need it.")
     if as_utc(row["expires_at"]) <= utc_now():
-        raise Gone(f"This invitation expired on {uk_time_text(row['expires_at'])}. Ask the convenor to send it again.")
+        raise Gone(f"This invitation expired on {uk_time_text(row['expires_at'])}. Ask {network} for a new link.")
     return row
 
 

@@ -35,7 +35,8 @@ class ShareLink(msgspec.Struct):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
-    downloads: int
+    downloads: int  # of the PDF and of its data
+    page_views: int  # openings of the link's page
     status: str  # active | expired | revoked
     url: str | None = None  # only when created: the token is not stored
 

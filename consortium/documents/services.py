@@ -204,14 +204,19 @@ async def document_pdf(principal: Principal, document_id: int) -> tuple[bytes, s
 
 
 async def document_snapshot(principal: Principal, document_id: int) -> tuple[bytes, str]:
-    row = await _document_row(principal, document_id)
-    return await _snapshot_bytes(document_id), file_name(str(row["bid"]), row["version"], "json")
+    await _document_row(principal, document_id)
+    return await _snapshot(document_id)
 
 
-async def _snapshot_bytes(document_id: int) -> bytes:
-    row = await Document.select(Document.snapshot_json).where(Document.id == document_id).first()
+async def _snapshot(document_id: int) -> tuple[bytes, str]:
+    """The snapshot's bytes, named like its PDF (the same for convenors and funders)."""
+    row = (
+        await Document.select(Document.snapshot_json, Document.version, Document.bid.title.as_alias("title"))
+        .where(Document.id == document_id)
+        .first()
+    )
     assert row is not None
-    return str(row["snapshot_json"]).encode()
+    return str(row["snapshot_json"]).encode(), file_name(row["title"], row["version"], "json")
 
 
 def file_name(title: str, version: int, extension: str) -> str:
@@ -282,7 +287,9 @@ def _link_status(row: dict[str, Any]) -> str:
 
 
 async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.ShareLink:
-    downloads = await ShareDownload.count().where(ShareDownload.link == row["id"])
+    # Opening the link's page is a visit, not a download: only the PDF and its data count as downloads.
+    visits = await ShareDownload.select(ShareDownload.what).where(ShareDownload.link == row["id"])
+    downloads = sum(1 for v in visits if v["what"] != "page")
     return schemas.ShareLink(
         id=row["id"],
         document_id=row["document"],
@@ -291,6 +298,7 @@ async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.Shar
         expires_at=row["expires_at"],
         revoked_at=row["revoked_at"],
         downloads=downloads,
+        page_views=len(visits) - downloads,
         status=_link_status(row),
         url=url,
     )
@@ -412,9 +420,7 @@ async def shared_pdf(token: str, address: str, user_agent: str) -> tuple[bytes, 
 async def shared_snapshot(token: str, address: str, user_agent: str) -> tuple[bytes, str]:
     link = await _usable_link(token)
     await _log(int(link["id"]), "snapshot", address, user_agent)
-    row = await Document.select(Document.version).where(Document.id == link["document"]).first()
-    assert row is not None
-    return await _snapshot_bytes(int(link["document"])), f"snapshot-v{row['version']}.json"
+    return await _snapshot(int(link["document"]))
 
 
 async def bid_exists(bid_id: int) -> bool:

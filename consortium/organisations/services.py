@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
 from consortium.accounts.principal import Principal
+from consortium.accounts.services import normalise_email
 from consortium.audit import services as audit
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, write_transaction
@@ -90,9 +93,60 @@ async def _clean_profile(values: dict[str, Any], *, organisation_id: int | None)
     for field in ("website", "contact_name", "contact_email"):
         if field in values and values[field] is not None:
             values[field] = values[field].strip() or None
-    if values.get("website") and not values["website"].startswith(("https://", "http://")):
-        values["website"] = "https://" + values["website"]
+    if values.get("website"):
+        values["website"] = clean_website(values["website"])
+    if values.get("contact_email"):
+        values["contact_email"] = clean_contact_email(values["contact_email"])
     return values
+
+
+WEBSITE_PROBLEM = "Enter the website address, like www.example.org.uk."
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!\d)")  # "javascript:", "http:"; not "example.org:8080"
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_NOT_IN_URLS = re.compile(r"[\s\x00-\x1f\x7f<>\"\\`{}|^]")
+
+
+def clean_website(value: str) -> str:
+    """A web address as typed, with https:// added when no scheme is given. Only http and https addresses with a
+    proper host name (letters, digits and hyphens, with at least one dot) are taken; "javascript:" and other
+    schemes, spaces and user names are refused (422 on ``website``)."""
+    text = value.strip()
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        text = "https://" + text.removeprefix("//")
+    elif scheme.group(1).lower() not in {"http", "https"}:
+        raise BadInput(
+            f"{WEBSITE_PROBLEM} Only web addresses (starting http:// or https://) can be used.", field="website"
+        )
+    if _NOT_IN_URLS.search(text):
+        raise BadInput(WEBSITE_PROBLEM, field="website")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError
+    except ValueError as error:
+        raise BadInput(WEBSITE_PROBLEM, field="website") from error
+    host = parts.hostname or ""
+    if parts.scheme not in {"http", "https"} or "@" in parts.netloc or not _valid_host(host):
+        raise BadInput(WEBSITE_PROBLEM, field="website")
+    return text
+
+
+def _valid_host(host: str) -> bool:
+    """A host name with at least one dot, each part letters, digits or hyphens and the last with a letter (so not
+    a bare IP address). A name in another script is checked in its ASCII form, as browsers use it."""
+    labels = host.removesuffix(".").split(".")
+    if len(labels) < 2 or len(host) > 253:
+        return False
+    try:
+        ascii_labels = [label if label.isascii() else label.encode("idna").decode("ascii") for label in labels]
+    except UnicodeError:
+        return False
+    return all(_HOST_LABEL.match(label) for label in ascii_labels) and not ascii_labels[-1].isdigit()
+
+
+def clean_contact_email(value: str) -> str:
+    """The contact email, checked and normalised as every address is (422 on ``contact_email``)."""
+    return normalise_email(value, field="contact_email")
 
 
 async def create_organisation(principal: Principal, data: schemas.OrganisationCreate) -> int:

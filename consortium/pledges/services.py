@@ -16,6 +16,7 @@ from consortium.bids.services import bid_for_write, require_accepting_changes
 from consortium.bids.tables import BidMember
 from consortium.db import update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from consortium.money import format_pence
 from consortium.pledges import schemas
 from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
@@ -62,6 +63,33 @@ async def _row(pledge_id: int) -> dict[str, Any] | None:
     return await _select().where(Pledge.id == pledge_id).first().output(load_json=True)
 
 
+def area_amounts_problem(areas: list[dict[str, Any]], amount_pence: int) -> str | None:
+    """What is wrong with the districts' explicit amounts for a pledge of ``amount_pence``, or None.
+
+    The remainder of a pledge goes to its districts without an amount (see ``consortium.analysis.allocation``), so
+    the amounts must not add up to more than the pledge, and when every district has one they must add up to all of
+    it: otherwise the rest has nowhere to go and counts in no district."""
+    explicit = sum(a.get("amount_pence") or 0 for a in areas)
+    if explicit > amount_pence:
+        return (
+            f"The amounts given for districts add up to {format_pence(explicit)}, more than the pledge of "
+            f"{format_pence(amount_pence)}. Lower the district amounts or raise the pledge."
+        )
+    if areas and explicit < amount_pence and all(a.get("amount_pence") is not None for a in areas):
+        return (
+            f"You set an amount for every district you chose, and they add up to {format_pence(explicit)} of this "
+            f"{format_pence(amount_pence)} pledge. Make them add up to {format_pence(amount_pence)}, or leave one "
+            "district's amount blank so the rest goes there."
+        )
+    return None
+
+
+def check_area_amounts(areas: list[dict[str, Any]], amount_pence: int) -> None:
+    problem = area_amounts_problem(areas, amount_pence)
+    if problem:
+        raise BadInput(problem, field="areas")
+
+
 def clean_content(values: dict[str, Any], bid: dict[str, Any], amount_pence: int) -> dict[str, Any]:
     """Check a pledge's content against its bid: known districts, area amounts within the pledge, the bid's themes."""
     if "areas" in values:
@@ -86,15 +114,7 @@ def clean_content(values: dict[str, Any], bid: dict[str, Any], amount_pence: int
         if problems:
             raise BadInput(" ".join(problems), field="areas", extra={"problems": problems})
         values["areas"] = cleaned
-    explicit = sum(a["amount_pence"] or 0 for a in values.get("areas", []))
-    if explicit > amount_pence:
-        from consortium.money import format_pence
-
-        raise BadInput(
-            f"The amounts given for districts add up to {format_pence(explicit)}, more than the pledge of "
-            f"{format_pence(amount_pence)}. Lower the district amounts or raise the pledge.",
-            field="areas",
-        )
+    check_area_amounts(values.get("areas", []), amount_pence)
     if "themes" in values:
         themes = list(dict.fromkeys(t.strip() for t in values["themes"] if t.strip()))
         allowed = list(bid["themes"] or [])
@@ -212,6 +232,19 @@ def parse_if_match(if_match: str | None) -> int:
     return int(text)
 
 
+def _same(key: str, before: Any, after: Any) -> bool:
+    """Whether a change leaves the stored value as it is (areas compared as district and amount, in order)."""
+    if key == "areas":
+
+        def pairs(areas: Any) -> list[tuple[Any, Any]]:
+            return [(a.get("district_code"), a.get("amount_pence")) for a in areas or []]
+
+        return pairs(before) == pairs(after)
+    if key == "themes":
+        return list(before or []) == list(after or [])
+    return bool(before == after)
+
+
 async def _apply(
     principal: Principal,
     pledge_id: int,
@@ -237,7 +270,10 @@ async def _apply(
                 f"{expected_version}). Reload it, check the latest figures, then make your change again.",
                 extra={"current_version": current["version"]},
             )
-        changes = changes_for(current, access)
+        changes = {k: v for k, v in changes_for(current, access).items() if not _same(k, current[k], v)}
+        if not changes:
+            # Saved as it was: no new version and nothing in the history.
+            return pledge_out(current)
         before = {k: current[k] for k in changes}
         await Pledge.update(
             {
@@ -270,10 +306,9 @@ async def update_pledge(
             raise Conflict("This pledge was withdrawn. Submit it again first if you want to change it.")
         raw = {f: getattr(data, f) for f in CONTENT_FIELDS if getattr(data, f) is not msgspec.UNSET}
         amount = raw.get("amount_pence", current["amount_pence"])
-        if "areas" not in raw and "amount_pence" in raw:
-            explicit = sum(a.get("amount_pence") or 0 for a in current["areas"] or [])
-            if explicit > amount:
-                raw["areas"] = [schemas.PledgeArea(**a) for a in current["areas"]]
+        if "areas" not in raw and "amount_pence" in raw and area_amounts_problem(current["areas"] or [], amount):
+            # The new amount does not fit the districts as they stand: check them again, to say why.
+            raw["areas"] = [schemas.PledgeArea(**a) for a in current["areas"]]
         return clean_content(raw, access.bid, amount)
 
     return await _apply(principal, pledge_id, expected, "update", changes_for)

@@ -75,9 +75,13 @@ async def test_share_link_for_a_funder_logged_revocable_and_expiring(client: Cli
     assert info.status_code == 200 and info.json()["pdf_sha256"] == document["pdf_sha256"]
     pdf = await client.get(f"/api/v1/shared/{token}/pdf")
     assert pdf.content.startswith(b"%PDF")
-    assert await ShareDownload.count() == 2
+    data = await client.get(f"/api/v1/shared/{token}/snapshot.json")
+    assert data.status_code == 200 and data.json()
+    assert await ShareDownload.count() == 3  # the page, the PDF and the data, each logged
+    assert pdf.headers["content-disposition"].endswith('-v1.pdf"')
+    assert data.headers["content-disposition"].replace(".json", ".pdf") == pdf.headers["content-disposition"]
     links = (await client.get(f"/api/v1/documents/{document['id']}/share-links", headers=headers)).json()
-    assert links[0]["downloads"] == 2 and links[0]["status"] == "active"
+    assert links[0]["downloads"] == 2 and links[0]["page_views"] == 1 and links[0]["status"] == "active"
     revoked = await client.post(f"/api/v1/share-links/{made.json()['id']}/revoke", headers=headers)
     assert revoked.json()["status"] == "revoked"
     gone = await client.get(f"/api/v1/shared/{token}/pdf")

@@ -38,7 +38,7 @@ async def populate(client: Client) -> None:
         bid["id"],
         25_000_00,
         themes=["Food security"],
-        areas=[{"district_code": "Manchester", "amount_pence": 5_000_00}],
+        areas=[{"district_code": "Manchester", "amount_pence": 5_000_00}, {"district_code": "Stockport"}],
         conditions="Subject to board — “quoted” text, ünïcödé",
     )
     await pledge(client, member_b, bid["id"], 7_500_00, submit=False)

@@ -93,3 +93,65 @@ async def test_nothing_lands_after_the_lock(client: Client) -> None:
     )
     assert response.status_code == 409 and "locked" in response.json()["message"]
     assert await AuditEvent.count() == events_before
+
+
+async def test_amounts_for_every_district_must_add_up_to_the_pledge(client: Client) -> None:
+    """The rest of a pledge goes to its districts without an amount; with none, it would count in no district."""
+    bid, _, member, _ = await _bid_with_member(client)
+    base = f"/api/v1/bids/{bid['id']}/pledges"
+    short = await client.post(
+        base,
+        json={"amount_pence": 75_000_00, "areas": [{"district_code": "Leeds", "amount_pence": 1_000_00}]},
+        headers=member,
+    )
+    assert short.status_code == 422 and short.json()["field"] == "areas"
+    assert short.json()["message"] == (
+        "You set an amount for every district you chose, and they add up to £1,000 of this £75,000 pledge. "
+        "Make them add up to £75,000, or leave one district's amount blank so the rest goes there."
+    )
+    assert await Pledge.count() == 0
+    exact = [{"district_code": "Leeds", "amount_pence": 25_000_00}, {"district_code": "Bradford", "amount_pence": 0}]
+    made = await pledge(client, member, bid["id"], 25_000_00, areas=exact)
+    url = f"/api/v1/pledges/{made['id']}"
+    # Only the amount changes: the districts as they stand are checked against it again.
+    raised = await client.patch(url, json={"amount_pence": 30_000_00}, headers=member | {"If-Match": "1"})
+    assert raised.status_code == 422 and raised.json()["field"] == "areas"
+    assert "add up to £25,000 of this £30,000 pledge" in raised.json()["message"]
+    lowered = await client.patch(url, json={"amount_pence": 20_000_00}, headers=member | {"If-Match": "1"})
+    assert lowered.status_code == 422 and "more than the pledge of £20,000" in lowered.json()["message"]
+    row = await Pledge.select(Pledge.amount_pence, Pledge.version).where(Pledge.id == made["id"]).first()
+    assert row == {"amount_pence": 25_000_00, "version": 1}
+    blank = [{"district_code": "Leeds", "amount_pence": 25_000_00}, {"district_code": "Bradford"}]
+    both = await client.patch(url, json={"amount_pence": 30_000_00, "areas": blank}, headers=member | {"If-Match": "1"})
+    assert both.status_code == 200 and both.json()["version"] == 2
+
+
+async def test_a_change_to_the_same_values_makes_no_new_version(client: Client) -> None:
+    bid, _, member, _ = await _bid_with_member(client)
+    made = await pledge(
+        client, member, bid["id"], 25_000_00, themes=["Food security"], areas=[{"district_code": "E08000035"}]
+    )
+    url = f"/api/v1/pledges/{made['id']}"
+    events = await AuditEvent.count()
+    same = {
+        "amount_pence": 25_000_00,
+        "themes": [" Food security "],
+        "areas": [{"district_code": "Leeds"}],  # the same district, by name
+        "board_approved": True,
+        "purpose": "  ",
+        "conditions": "",
+    }
+    answer = await client.patch(url, json=same, headers=member | {"If-Match": "1"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == 1 and answer.json()["updated_at"] == made["updated_at"]
+    assert await AuditEvent.count() == events
+    history = (await client.get(f"{url}/history", headers=member)).json()
+    assert [e["action"] for e in history] == ["pledge.create"]
+    # Only what differs is a change, and only it is in the history.
+    changed = await client.patch(url, json={**same, "purpose": "Warm spaces"}, headers=member | {"If-Match": "1"})
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    last = (await client.get(f"{url}/history", headers=member)).json()[-1]
+    assert last["before"] == {"purpose": "", "version": 1} and last["after"] == {"purpose": "Warm spaces", "version": 2}
+    # A stale version is still refused, even when nothing would change.
+    stale = await client.patch(url, json={"purpose": "Warm spaces"}, headers=member | {"If-Match": "1"})
+    assert stale.status_code == 412 and stale.json()["current_version"] == 2

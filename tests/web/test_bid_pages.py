@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.factories import Client, convenor, open_bid
 from tests.web.conftest import ANA, CONVENOR, RULES, Scene
 from tests.web.helpers import error_links, form_token, post_form, sign_in, text_of
@@ -63,7 +65,7 @@ async def test_bid_form_shows_every_problem_and_keeps_what_was_typed(client: Cli
     assert "300 characters or fewer" in text_of(long_title.text)
 
 
-async def test_convenor_pages_answer_404_to_members_and_other_networks(client: Client, scene: Scene) -> None:
+async def test_convenor_pages_answer_403_to_members_and_404_to_other_networks(client: Client, scene: Scene) -> None:
     bid = scene.bid_id
     convenor_pages = [
         f"/bids/{bid}/edit",
@@ -77,12 +79,16 @@ async def test_convenor_pages_answer_404_to_members_and_other_networks(client: C
     await sign_in(client, ANA)
     for path in convenor_pages:
         answer = await client.get(path)
-        assert answer.status_code == 404, path
+        # A member can see the bid, so they are told the page is the convenors', as the API answers them (403).
+        expected = 404 if path == "/bids/new" else 403
+        assert answer.status_code == expected, path
         assert "text/html" in answer.headers["content-type"]
+        if expected == 403:
+            assert "This page is for the network's convenors" in text_of(answer.text), path
     member_view = await client.get(f"/bids/{bid}")
     assert member_view.status_code == 200 and "your part" in member_view.text
     lock = await post_form(client, f"/bids/{bid}/status/lock", {}, page=f"/bids/{bid}")
-    assert lock.status_code == 404
+    assert lock.status_code == 403
     await convenor(name="Elsewhere Network", email="other@example.org")
     await sign_in(client, "other@example.org")
     for path in [f"/bids/{bid}", *convenor_pages[:-1]]:
@@ -128,8 +134,20 @@ async def test_what_if_a_member_withdraws(client: Client, scene: Scene) -> None:
     assert "If Ashbrook Homes withdrew" in fragment.text and "<html" not in fragment.text
     whole = await client.get(f"/bids/{scene.bid_id}?without={scene.ana_org}")  # without JavaScript
     assert "If Ashbrook Homes withdrew" in whole.text
+    assert f'data-what-if-member="{scene.ana_org}"' in fragment.text  # app.js keeps the chooser in step with it
     nobody = await client.get(f"/bids/{scene.bid_id}/what-if?without=999999")
     assert nobody.status_code == 200 and "withdrew" not in nobody.text
+
+
+@pytest.mark.parametrize("without", ["", " ", "abc", "-1", "0", "²", "99999999999999999999999"])
+async def test_what_if_with_no_member_chosen_shows_no_comparison(client: Client, scene: Scene, without: str) -> None:
+    """ "Show what would change" with "Choose a member" still selected sends without=; that is no comparison."""
+    await sign_in(client, CONVENOR)
+    fragment = await client.get(f"/bids/{scene.bid_id}/what-if", params={"without": without})
+    assert fragment.status_code == 200 and "withdrew" not in fragment.text
+    whole = await client.get(f"/bids/{scene.bid_id}", params={"without": without})  # without JavaScript
+    assert whole.status_code == 200 and "What if a member withdraws?" in whole.text
+    assert "If Ashbrook Homes withdrew" not in whole.text
 
 
 async def test_lock_and_unlock_from_the_dashboard(client: Client, scene: Scene) -> None:
@@ -217,7 +235,10 @@ async def test_rules_form_errors_point_at_the_field_and_keep_values(client: Clie
             "rule-max_pledge-amount_pence": "100",
         },
     )
-    assert contradictory.status_code == 422 and "above the maximum pledge" in text_of(contradictory.text)
+    said = text_of(contradictory.text)
+    assert contradictory.status_code == 422
+    assert "The smallest pledge (£5,000) is more than the largest pledge (£100)." in said
+    assert error_links(contradictory.text) == ["rule-min_pledge-amount_pence", "rule-max_pledge-amount_pence"]
 
 
 async def test_rule_preview_and_raw_json(client: Client, scene: Scene) -> None:
@@ -226,6 +247,16 @@ async def test_rule_preview_and_raw_json(client: Client, scene: Scene) -> None:
     assert preview.text.strip() == "Members manage at least 12,000 homes between them"
     unfinished = await client.get("/rule-preview/min_homes?rule-min_homes-homes=")
     assert "Fill in the details" in unfinished.text
+    # A value that cannot be used says what is wrong, as the form would when saved.
+    cases = {
+        "/rule-preview/min_homes?rule-min_homes-homes=-5": "Enter the fewest homes without a minus sign, like 12.",
+        "/rule-preview/min_members?rule-min_members-count=10,00": "as a whole number, like 12 or 1,200.",
+        "/rule-preview/min_pledge?rule-min_pledge-amount_pence=1.234": "Enter the smallest pledge",
+        "/rule-preview/max_member_share?rule-max_member_share-percent=150": "100",
+    }
+    for url, expected in cases.items():
+        said = text_of((await client.get(url)).text)
+        assert expected in said and "Fill in the details" not in said, (url, said)
     assert (await client.get("/rule-preview/no_such_rule")).status_code == 404
     bad = await post_form(
         client, f"/bids/{scene.bid_id}/rules/json", {"rules_json": "[{"}, page=f"/bids/{scene.bid_id}/rules"
@@ -268,6 +299,21 @@ async def test_bid_form_lists_a_bad_funder_identifier_with_the_other_problems(cl
     assert answer.status_code == 422
     assert error_links(answer.text) == ["funder_name", "funder_org_id"]
     assert "6 to 8 digits" in text_of(answer.text) and 'value="GB-CHC-12"' in answer.text
+
+
+async def test_bid_form_lists_length_and_range_problems_with_the_rest(client: Client, scene: Scene) -> None:
+    """A title that is too long and a cap beyond the limit are listed in the same round as a missing funder."""
+    await sign_in(client, CONVENOR)
+    typed = {**BID_FORM, "title": "T" * 3000, "funder_name": "", "match_cap": "99999999999999999999999"}
+    answer = await post_form(client, f"/bids/{scene.bid_id}/edit", typed)
+    assert answer.status_code == 422
+    assert error_links(answer.text) == ["title", "funder_name", "match_cap"]
+    said = text_of(answer.text)
+    assert "The bid's title must be 300 characters or fewer." in said
+    assert "The most the funder will add can be at most £10,000,000,000." in said
+    assert "Expected" not in said and "pence" not in said
+    bid = (await client.get(f"/api/v1/bids/{scene.bid_id}", headers=scene.convenor_headers)).json()
+    assert bid["title"] == "Community Match Fund 2026"  # nothing saved
 
 
 async def test_money_problems_say_what_to_type(client: Client, scene: Scene) -> None:
@@ -323,5 +369,5 @@ async def test_rule_problems_name_the_figure(client: Client, scene: Scene) -> No
     )
     assert answer.status_code == 422
     words = text_of(answer.text)
-    assert "Enter the fewest members as a whole number, like 12." in words
+    assert "Enter the fewest members as a whole number, like 12 or 1,200." in words
     assert "Enter the smallest pledge as a number of pounds, like 25000 or 25,000.50." in words

@@ -24,7 +24,7 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     made = await post_form(client, documents, {"variant": "pdf/ua-1"})
     assert made.status_code == 303
     page = await client.get(documents)
-    assert "Version 1 is being made" in page.text
+    assert "Version 1 is on its way" in page.text
     status_url = re.search(r'hx-get="(/documents/\d+/status)" hx-trigger="every 2s"', page.text)
     assert status_url, "a document being made polls its status"
     await wait_for_renders()
@@ -95,9 +95,9 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
 
 async def test_members_cannot_reach_documents(client: Client, scene: Scene) -> None:
     await sign_in(client, ANA)
-    assert (await client.get(f"/bids/{scene.bid_id}/documents")).status_code == 404
+    assert (await client.get(f"/bids/{scene.bid_id}/documents")).status_code == 403
     made = await post_form(client, f"/bids/{scene.bid_id}/documents", {}, page="/bids")
-    assert made.status_code == 404
+    assert made.status_code == 403
     assert (await client.get("/shared/not-a-token")).status_code == 404
 
 

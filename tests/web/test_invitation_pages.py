@@ -54,24 +54,50 @@ async def test_a_csv_file_of_addresses(client: Client, scene: Scene) -> None:
     wrong_type = await invite(client, scene, files={"csv": ("members.xlsx", b"PK\x03\x04...", "application/zip")})
     assert wrong_type.status_code == 422 and error_links(wrong_type.text) == ["csv"]
     assert "must be a CSV file" in text_of(wrong_type.text)
-    too_big = await invite(client, scene, files={"csv": ("big.csv", b"a@example.org," * 10_000, "text/csv")})
-    assert too_big.status_code == 422 and "at most 100 KB" in text_of(too_big.text)
+    too_big = await invite(client, scene, files={"csv": ("big.csv", b"a@example.org," * 14_100, "text/csv")})
+    assert too_big.status_code == 422 and error_links(too_big.text) == ["csv"]
+    assert "This file is 198 KB; the most we accept is 100 KB. Split the list into smaller files." in text_of(
+        too_big.text
+    )
+    just_over = await invite(client, scene, files={"csv": ("big.csv", b"a" * 100_001, "text/csv")})
+    assert "This file is 101 KB; the most we accept is 100 KB" in text_of(just_over.text)
     no_addresses = await invite(client, scene, files={"csv": ("names.csv", b"Name\nFern\n", "text/csv")})
     assert "found no email addresses" in text_of(no_addresses.text)
 
 
-async def test_resend_makes_a_new_link_and_the_old_one_stops(client: Client, scene: Scene) -> None:
+async def test_new_link_replaces_the_old_one_which_then_says_so(client: Client, scene: Scene) -> None:
     await sign_in(client, CONVENOR)
     first = links_in((await invite(client, scene, emails="hal@example.org")).text)[0]
     page = await client.get(f"/bids/{scene.bid_id}/invitations")
+    words = text_of(page.text)
+    assert "Re-send" not in words and "New link for hal@example.org" in words  # nothing is sent, so not "Re-send"
+    assert "‘New link’ makes a fresh link and stops the old one working; copy it and send it to them." in words
     resend_path = re.findall(r'action="(/bids/\d+/invitations/\d+/resend)"', page.text)[-1]
     again = await post_form(client, resend_path, {}, page=f"/bids/{scene.bid_id}/invitations")
-    assert again.status_code == 200 and "The old link no longer works" in again.text
+    said = text_of(again.text)
+    assert again.status_code == 200 and "New link made" in said
+    assert "We have not sent it to anyone: copy it now and send it to hal@example.org yourself" in said
+    assert "The old link no longer works" in said
     second = links_in(again.text)[0]
     assert second != first
     client.cookies.clear()
-    assert (await client.get(urlparse(first).path)).status_code == 404
+    old = await client.get(urlparse(first).path)
+    assert old.status_code == 404
+    assert "If the convenor made a new link for you, only the newest one works" in text_of(old.text)
     assert (await client.get(urlparse(second).path)).status_code == 200
+    unknown = await client.get(urlparse(first).path[:-4] + "abcd")
+    assert unknown.status_code == 404 and "Check you copied all of it" in text_of(unknown.text)
+
+
+async def test_addresses_with_markup_are_not_emails(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    answer = await invite(client, scene, emails="<script>alert(1)</script>@x.org\nbob@")
+    assert answer.status_code == 422 and set(error_links(answer.text)) == {"emails"}
+    words = text_of(answer.text)
+    assert "2 of the addresses could not be used" in words
+    assert "'bob@' is not an email address like name@example.org." in words
+    assert "<script>alert" not in answer.text and "&lt;script&gt;alert(1)" in answer.text  # escaped when shown back
+    assert links_in(answer.text) == []
 
 
 async def test_accepting_as_a_new_person_with_a_new_organisation(client: Client, scene: Scene) -> None:

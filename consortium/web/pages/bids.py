@@ -20,8 +20,19 @@ from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
 
-Without = Annotated[int | None, QueryParameter(name="without", required=False, ge=1)]
+# A string, because the chooser sends "without=" when no member is chosen: that means "no comparison", not an error.
+Without = Annotated[str, QueryParameter(name="without", required=False, max_length=40)]
 Seen = Annotated[str, QueryParameter(name="seen", required=False, max_length=40)]
+
+
+def member_to_leave_out(without: str) -> int | None:
+    """The organisation id the "what if" chooser or a member's link asks about; None for none chosen. A value no
+    chooser sends (not a whole number, or out of range) shows the dashboard without a comparison."""
+    text = without.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text) or None
+
 
 BID_FIELD_IDS = {
     "network_id": "network_id",
@@ -35,12 +46,26 @@ BID_FIELD_IDS = {
     "match_cap_pence": "match_cap",
     "themes": "themes",
 }
+# The fields in the order the form shows them, which is the order its error summary lists problems in.
+FORM_ORDER = [
+    "network_id",
+    "title",
+    "funder_name",
+    "programme",
+    "funder_org_id",
+    "deadline_date",
+    "match_consortium_part",
+    "match_funder_part",
+    "match_cap",
+    "themes",
+]
 BID_LABELS = {
     "title": "the bid's title",
     "funder_name": "the funder's name",
     "funder_org_id": "the funder's identifier",
     "programme": "the programme",
     "themes": "each theme",
+    "match_cap_pence": "the most the funder will add",
 }
 ACTIONS = {
     "open": "The bid is open. Members can now make and change their pledges.",
@@ -123,6 +148,13 @@ def read_bid_form(
         "match_cap_pence": cap,
         "themes": forms.lines(values["themes"]),
     }
+    # The schema's own limits (lengths, the cap's maximum), field by field, so they are listed with the rest
+    # instead of one at a time after everything else is fixed.
+    for key, value in terms.items():
+        target = BID_FIELD_IDS[key]
+        if value is not None and errors.for_field(target) is None:
+            forms.convert({key: value}, schemas.BidUpdate, errors, BID_LABELS, BID_FIELD_IDS)
+    errors.items.sort(key=lambda item: FORM_ORDER.index(item[0]) if item[0] in FORM_ORDER else len(FORM_ORDER))
     return values, terms
 
 
@@ -205,11 +237,11 @@ class BidPages(PageController):
 
     @get("/bids/{bid_id:int}", name="bid")
     async def show(
-        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = None
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = ""
     ) -> Response[Any]:
         bid = await bids.read_bid(user, bid_id)
         if bid.your_role == "convenor":
-            view = await views.dashboard(user, bid, without)
+            view = await views.dashboard(user, bid, member_to_leave_out(without))
             context: dict[str, Any] = {"bid": bid, "view": view, "tab": "dashboard", "now": utc_now()}
             for region in LIVE_REGIONS:
                 context[f"live_{region}"] = self._live_html(request, region, context)
@@ -273,10 +305,10 @@ class BidPages(PageController):
 
     @get("/bids/{bid_id:int}/what-if", name="bid-what-if")
     async def what_if(
-        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = None
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], without: Without = ""
     ) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
-        view = await views.dashboard(user, bid, without)
+        view = await views.dashboard(user, bid, member_to_leave_out(without))
         return await render(request, "convenor/_what_if.html", {"bid": bid, "view": view}, fragment=True)
 
     @post("/bids/{bid_id:int}/status/{action:str}", name="bid-status")

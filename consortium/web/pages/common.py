@@ -10,7 +10,7 @@ from consortium.accounts.principal import Principal
 from consortium.bids import schemas
 from consortium.bids import services as bids
 from consortium.bids.access import NOT_FOUND
-from consortium.errors import NotFound
+from consortium.errors import Forbidden, NotFound
 from consortium.web.pages.csrf import csrf_guard
 
 PageRequest = Request[Any, Any, Any]
@@ -24,10 +24,14 @@ class PageController(Controller):
 
 
 async def convenor_bid(user: Principal, bid_id: int) -> schemas.Bid:
-    """The bid, for one of its network's convenors; anyone else gets 'not found' (404), as the API does."""
+    """The bid, for one of its network's convenors. As in the API, someone who can see the bid (a member) is told
+    the page is for convenors (403); anyone else gets 'not found' (404)."""
     bid = await bids.read_bid(user, bid_id)
     if bid.your_role != "convenor":
-        raise NotFound(NOT_FOUND)
+        raise Forbidden(
+            "This page is for the network's convenors. Your organisation's part of this bid is on its page, "
+            "which you can reach from your home page."
+        )
     return bid
 
 

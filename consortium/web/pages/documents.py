@@ -86,7 +86,8 @@ class DocumentPages(PageController):
         return redirect(
             request,
             f"/bids/{bid_id}/documents",
-            f"Version {created.version} is being made. It takes a few seconds; this page shows when it is ready.",
+            f"Version {created.version} is on its way. Its card below shows its progress, then its downloads when it "
+            "is ready (usually within a few seconds).",
             kind="info",
         )
 

@@ -16,7 +16,7 @@ import msgspec
 from litestar.datastructures import FormMultiDict, ImmutableMultiDict, MultiDict, UploadFile
 
 from consortium.errors import ServiceError
-from consortium.money import parse_pounds
+from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.timeutil import UK, as_utc
 
@@ -121,7 +121,7 @@ def pounds(value: str, field_id: str, errors: FormErrors, *, what: str, required
         return None
     try:
         return parse_pounds(value)
-    except ValueError:
+    except ValueError as error:
         cleaned = value.strip().replace(" ", "")
         if cleaned.lstrip("£").startswith("-"):
             errors.add(field_id, f"Enter {what} without a minus sign, for example 25000.")
@@ -134,6 +134,8 @@ def pounds(value: str, field_id: str, errors: FormErrors, *, what: str, required
             )
         elif _TOO_MANY_PENCE.fullmatch(cleaned):
             errors.add(field_id, f"Enter {what} with at most 2 figures after the point, like 25000.50.")
+        elif isinstance(error, MisplacedSeparator):
+            errors.add(field_id, f"Write {what} in pounds, like 1,500 or 1500.50. A comma only goes between thousands.")
         else:
             errors.add(field_id, f"Enter {what} as a number of pounds, like 25000 or 25,000.50.")
         return None
@@ -152,15 +154,19 @@ def check_identifier(value: str, field_id: str, errors: FormErrors) -> None:
 def whole_number(
     value: str, field_id: str, errors: FormErrors, *, what: str, required: bool = True, low: int = 0, high: int = 10**9
 ) -> int | None:
-    cleaned = value.strip().replace(",", "")
-    if not cleaned:
+    typed = value.strip()
+    if not typed:
         if required:
             errors.add(field_id, f"Enter {what}.")
         return None
-    if not re.fullmatch(r"\d+", cleaned):
-        errors.add(field_id, f"Enter {what} as a whole number, like 12.")
+    if typed.startswith("-") and re.fullmatch(r"-[\d,]+", typed):
+        errors.add(field_id, f"Enter {what} without a minus sign, like 12.")
         return None
-    number = int(cleaned)
+    # Commas only between thousands ("1,200"): "10,00" is a typing slip, not a thousand.
+    if not re.fullmatch(r"\d+|\d{1,3}(,\d{3})+", typed):
+        errors.add(field_id, f"Enter {what} as a whole number, like 12 or 1,200.")
+        return None
+    number = int(typed.replace(",", ""))
     if not low <= number <= high:
         errors.add(field_id, f"Enter {what} from {low:,} to {high:,}.")
         return None
@@ -197,24 +203,40 @@ def uk_time_value(value: datetime | None) -> str:
 # --- msgspec constraints --------------------------------------------------------------------------------------------
 
 _LENGTH = re.compile(r"length <= (\d+)")
+_RANGE = re.compile(r"Expected `int` (<=|>=) (-?\d+)")
 
 
-def convert(data: dict[str, Any], type_: type[Any], errors: FormErrors, labels: Mapping[str, str]) -> Any:
-    """``data`` as ``type_`` (checking its length and range constraints); a problem names the field in words."""
+def convert(
+    data: dict[str, Any],
+    type_: type[Any],
+    errors: FormErrors,
+    labels: Mapping[str, str],
+    field_ids: Mapping[str, str] | None = None,
+) -> Any:
+    """``data`` as ``type_`` (checking its length and range constraints); a problem names the field in words.
+
+    The problem links to ``field_ids[name]``; without one, to the name less any ``_pence`` (``amount_pence`` is
+    typed, in pounds, into ``amount``). A label can be given for the whole path (``areas.amount_pence``)."""
     try:
         return msgspec.convert(data, type_)
     except msgspec.ValidationError as error:
         message = str(error)
         path = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else ""
         name = path.split(".")[0].split("[")[0]
-        label = labels.get(name, name.replace("_", " "))
+        leaf = re.sub(r"\[\d+\]", "", path)
+        label = labels.get(leaf, labels.get(name, name.removesuffix("_pence").replace("_", " ")))
+        target = (field_ids or {}).get(name, name.removesuffix("_pence")) or None
         limit = _LENGTH.search(message)
+        bound = _RANGE.search(message)
         if limit:
-            errors.add(
-                name or None, f"{label[:1].upper()}{label[1:]} must be {int(limit.group(1)):,} characters or fewer."
-            )
+            errors.add(target, f"{label[:1].upper()}{label[1:]} must be {int(limit.group(1)):,} characters or fewer.")
         elif "length >= 1" in message:
-            errors.add(name or None, f"Enter {label}.")
+            errors.add(target, f"Enter {label}.")
+        elif bound:
+            number = int(bound.group(2))
+            shown = format_pence(number) if leaf.endswith("_pence") else f"{number:,}"
+            most = "can be at most" if bound.group(1) == "<=" else "must be at least"
+            errors.add(target, f"{label[:1].upper()}{label[1:]} {most} {shown}.")
         else:
-            errors.add(name or None, f"Check {label}: {message.split(' - at ')[0]}.")
+            errors.add(target, f"Check {label}: {message.split(' - at ')[0]}.")
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ from consortium.organisations.schemas import ORG_TYPE_NAMES, OrganisationCreate
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
+from consortium.web.pages.members import check_contact_details
 from consortium.web.pages.rendering import redirect, render
 
 MAX_CSV_BYTES = 100_000
@@ -38,6 +40,7 @@ ACCEPT_FIELD_IDS = {
     "organisation": "org_name",
     "org_type": "org_type",
     "homes": "homes",
+    "website": "website",
 }
 ORG_LABELS = {
     "name": "your organisation's name",
@@ -61,11 +64,25 @@ def split_addresses(text: str) -> list[str]:
     return found
 
 
-def addresses_from_csv(upload_name: str, content_type: str, data: bytes, errors: forms.FormErrors) -> list[str]:
-    """Every email address in a CSV file (any column; header rows are skipped as they hold no address)."""
-    if len(data) > MAX_CSV_BYTES:
+def upload_size(upload: UploadFile) -> int:
+    """The whole size of an uploaded file in bytes (only the first part of a large one is read)."""
+    position = upload.file.tell()
+    size = upload.file.seek(0, io.SEEK_END)
+    upload.file.seek(position)
+    return size
+
+
+def addresses_from_csv(
+    upload_name: str, content_type: str, data: bytes, errors: forms.FormErrors, *, size: int | None = None
+) -> list[str]:
+    """Every email address in a CSV file (any column; header rows are skipped as they hold no address). ``size`` is
+    the file's whole size when ``data`` is only its first part."""
+    size = max(size or 0, len(data))
+    if size > MAX_CSV_BYTES:
         errors.add(
-            "csv", f"The file is {len(data) // 1000:,} KB; upload a CSV file of at most {MAX_CSV_BYTES // 1000} KB."
+            "csv",
+            f"This file is {math.ceil(size / 1000):,} KB; the most we accept is {MAX_CSV_BYTES // 1000} KB. "
+            "Split the list into smaller files.",
         )
         return []
     base_type = content_type.split(";")[0].strip().lower()
@@ -130,8 +147,9 @@ class InvitationPages(PageController):
         addresses = split_addresses(pasted)
         upload: UploadFile | None = forms.upload(form, "csv")
         if upload is not None:
+            size = upload_size(upload)
             data = await forms.read_upload(upload, MAX_CSV_BYTES)
-            addresses += addresses_from_csv(upload.filename, upload.content_type or "", data, errors)
+            addresses += addresses_from_csv(upload.filename, upload.content_type or "", data, errors, size=size)
         await forms.close_uploads(form)  # an empty file field still arrives as an (empty) upload
         if upload is None and not addresses:
             errors.add("emails", "Enter at least one email address, or upload a CSV file of them.")
@@ -243,6 +261,7 @@ class AcceptPages(PageController):
             errors.add("org_type", "Choose the type of organisation.")
         forms.check_identifier(values["org_id"], "org_id", errors)
         homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
+        check_contact_details(values, errors)
         if errors:
             return None
         raw = {

@@ -10,12 +10,12 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 
 from consortium.accounts.principal import Principal
-from consortium.errors import NotFound, ServiceError
+from consortium.errors import BadInput, NotFound, ServiceError
 from consortium.organisations import schemas
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
-from consortium.reference.districts import districts
-from consortium.reference.search import search_districts
+from consortium.reference.districts import District, districts
+from consortium.reference.search import UnknownDistrict, resolve_district, search_districts
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest
@@ -33,6 +33,11 @@ PROFILE_LABELS = {
     "description": "the description",
 }
 _HOMES_AT_END = re.compile(r"^(.*?)[\s,;:]+(\d[\d,]*)\s*(?:homes?)?$", re.IGNORECASE)
+# A district, then something after its last comma, semicolon, colon or tab (or a space, when it has a figure or a
+# minus sign in it): a number of homes that is not a whole number, like "Leeds, -5" or "Leeds, abc".
+_AFTER_SEPARATOR = re.compile(r"^(.*?)\s*[,;:\t]\s*([^,;:\t]*?)\s*(?:homes?)?$", re.IGNORECASE)
+_AFTER_SPACE = re.compile(r"^(.*?)\s+(-\S*|\S*\d\S*)\s*(?:homes?)?$", re.IGNORECASE)
+MAX_HOMES = 10_000_000
 
 
 def _profile_values(organisation: schemas.Organisation) -> dict[str, str]:
@@ -48,47 +53,90 @@ def _profile_values(organisation: schemas.Organisation) -> dict[str, str]:
     }
 
 
-def parse_pasted(text: str) -> list[schemas.CoverageRowIn]:
-    """'Leeds, 1200' / 'E08000035<tab>300' / 'Bristol, City of' -> district and homes (names resolved later)."""
+def _known(name: str) -> District | None:
+    try:
+        return resolve_district(name, suggest=False)
+    except UnknownDistrict:
+        return None
+
+
+def parse_pasted(text: str, errors: forms.FormErrors) -> list[schemas.CoverageRowIn]:
+    """'Leeds, 1200' / 'E08000035<tab>300' / 'Bristol, City of' -> district and homes. A district we recognise is
+    given by its code; an unknown one is left as typed, for the services to explain with suggestions. A recognised
+    district with homes that are not a whole number of 0 or more is a problem on ``paste``."""
     rows = []
     for line in forms.lines(text):
         match = _HOMES_AT_END.match(line)
-        name, homes = (match.group(1).strip(), int(match.group(2).replace(",", ""))) if match else (line, None)
-        rows.append(schemas.CoverageRowIn(district_code=name[:100], homes=homes))
+        if match:
+            name, homes = match.group(1).strip(), int(match.group(2).replace(",", ""))
+            district = _known(name)
+            if homes > MAX_HOMES:
+                errors.add("paste", f"Homes for {district.name if district else name} must be {MAX_HOMES:,} or fewer.")
+        else:
+            name, homes = line, None
+            district = _known(line)
+            if district is None:
+                split = _AFTER_SEPARATOR.match(line) or _AFTER_SPACE.match(line)
+                district = _known(split.group(1)) if split and split.group(2) else None
+                if district is not None:
+                    errors.add("paste", f"Homes for {district.name} must be a whole number of 0 or more.")
+        rows.append(schemas.CoverageRowIn(district_code=district.code if district else name[:100], homes=homes))
     return rows
 
 
 def read_coverage_form(
     form: FormMultiDict, errors: forms.FormErrors
 ) -> tuple[list[schemas.CoverageRowIn], dict[str, Any]]:
+    """The organisation's districts as the form leaves them. A pasted list either replaces them all, or adds to
+    them: then a district already listed takes the pasted homes (or keeps its own, when none are pasted); only a
+    district pasted twice is a problem (the services report it)."""
     reference = districts()
     removed = set(forms.values(form, "remove"))
-    rows: list[schemas.CoverageRowIn] = []
+    pasted = forms.raw(form, "paste")
+    replacing = forms.text(form, "paste_mode") == "replace" and bool(pasted.strip())
+    pasted_rows = parse_pasted(pasted, errors)
+    pasted_homes = {row.district_code: row.homes for row in pasted_rows}
+    existing: dict[str, int | None] = {}
     typed: dict[str, str] = {}
     for code in dict.fromkeys(forms.values(form, "code")):
         if code not in reference:
             continue
         typed[code] = forms.text(form, f"homes-{code}")
-        if code in removed:
+        if code in removed or replacing or pasted_homes.get(code) is not None:
             continue
-        homes = forms.whole_number(
+        existing[code] = forms.whole_number(
             typed[code],
             f"homes-{code}",
             errors,
             what=f"the homes in {reference[code].name}",
             required=False,
-            high=10_000_000,
+            high=MAX_HOMES,
         )
-        rows.append(schemas.CoverageRowIn(district_code=code, homes=homes))
-    pasted = forms.raw(form, "paste")
-    if forms.text(form, "paste_mode") == "replace" and pasted.strip():
-        rows = []
-    have = {row.district_code for row in rows}
+    rows = [
+        schemas.CoverageRowIn(district_code=code, homes=homes)
+        for code, homes in existing.items()
+        if code not in pasted_homes
+    ]
     added = forms.text(form, "add")
-    if added and added not in have:
+    if added and added not in existing and added not in pasted_homes:
         rows.append(schemas.CoverageRowIn(district_code=added[:100]))
-    rows += [row for row in parse_pasted(pasted) if row.district_code not in have]
+    for row in pasted_rows:
+        homes = row.homes if row.homes is not None else existing.get(row.district_code)
+        rows.append(schemas.CoverageRowIn(district_code=row.district_code, homes=homes))
     return rows, {"typed": typed, "removed": removed, "paste": pasted, "paste_mode": forms.text(form, "paste_mode")}
+
+
+def check_contact_details(values: dict[str, str], errors: forms.FormErrors) -> None:
+    """The website and contact email problems, shown with the form's other problems (the services check again)."""
+    for field_id, check in (
+        ("website", organisations.clean_website),
+        ("contact_email", organisations.clean_contact_email),
+    ):
+        if values.get(field_id):
+            try:
+                check(values[field_id])
+            except BadInput as error:
+                errors.add(field_id, error.message)
 
 
 async def _own(user: Principal, organisation_id: int) -> schemas.Organisation:
@@ -115,6 +163,7 @@ class OrganisationPages(PageController):
             errors.add("name", "Enter the organisation's name.")
         forms.check_identifier(values["org_id"], "org_id", errors)
         homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
+        check_contact_details(values, errors)
         if not errors:
             raw: dict[str, Any] = {k: (v or None) for k, v in values.items()}
             raw |= {"homes": homes, "description": values["description"], "name": values["name"]}

@@ -31,14 +31,21 @@ PLEDGE_FIELD_IDS = {
     "amount_pence": "amount",
     "purpose": "purpose",
     "themes": "themes",
-    "areas": "other_areas",
+    "areas": "areas",  # the districts fieldset; a district that is not recognised is in "other_areas"
     "board_approved": "board_approved",
     "conditions": "conditions",
 }
-LABELS = {"purpose": "what the money is for", "conditions": "the conditions", "themes": "each theme"}
+LABELS = {
+    "amount_pence": "the amount you pledge",
+    "areas.amount_pence": "the amount for a district",
+    "purpose": "what the money is for",
+    "conditions": "the conditions",
+    "themes": "each theme",
+}
 ACTION_MESSAGES = {
     "draft": "Your pledge is saved as a draft. The convenor sees it once you submit it.",
     "save": "Your changes are saved.",
+    "unchanged": "Nothing had changed, so the pledge is as it was.",
     "submit": "Your pledge is submitted. It now counts towards the bid.",
 }
 
@@ -102,6 +109,15 @@ def read_pledge_form(
         name = reference[code].name if code in reference else code
         area_amount = forms.pounds(typed, f"area-amount-{code}", errors, what=f"the amount for {name}", required=False)
         areas.append({"district_code": code, "amount_pence": area_amount})
+    ticked = set(values["areas"])
+    for key, typed in form.multi_items():
+        code = key.removeprefix("area-amount-")
+        if code == key or code in ticked or not isinstance(typed, str) or not typed.strip():
+            continue
+        # An amount beside a district that is not ticked is not guessed at: ticking it or clearing it is asked for.
+        values["area_amounts"][code] = typed.strip()
+        name = reference[code].name if code in reference else code
+        errors.add(key, f"You gave an amount for {name} but did not tick it; tick it or clear the amount.")
     for line in forms.lines(values["other_areas"]):
         name, _, tail = line.rpartition(",")
         area_amount = None
@@ -122,6 +138,14 @@ def read_pledge_form(
         "conditions": values["conditions"],
     }
     return values, content
+
+
+def add_service_error(errors: forms.FormErrors, error: ServiceError) -> None:
+    """A service's refusal on the pledge's field. Districts it could not recognise were typed under "Other
+    districts" (the ticked ones come from the organisation's own list); other problems with the districts, like
+    their amounts, belong to the districts fieldset."""
+    problems = isinstance(error.extra, dict) and "problems" in error.extra
+    errors.add_service_error(error, {**PLEDGE_FIELD_IDS, "areas": "other_areas" if problems else "areas"})
 
 
 async def submitted_message(user: Principal, bid_id: int, organisation_id: int) -> tuple[str, str]:
@@ -169,12 +193,12 @@ class PledgePages(PageController):
         if not errors:
             organisation = int(values["organisation_id"]) if values["organisation_id"].isdigit() else None
             raw = {**content, "organisation_id": organisation, "submit": submit}
-            data = forms.convert(raw, schemas.PledgeCreate, errors, LABELS)
+            data = forms.convert(raw, schemas.PledgeCreate, errors, LABELS, PLEDGE_FIELD_IDS)
             if data is not None:
                 try:
                     created = await pledges.create_pledge(user, bid_id, data)
                 except ServiceError as error:
-                    errors.add_service_error(error, PLEDGE_FIELD_IDS)
+                    add_service_error(errors, error)
                 else:
                     if not submit:
                         return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["draft"])
@@ -199,32 +223,36 @@ class PledgePages(PageController):
         action = forms.text(form, "action")
         values, content = read_pledge_form(form, bid, errors)
         if not errors:
-            data = forms.convert(content, schemas.PledgeUpdate, errors, LABELS)
+            data = forms.convert(content, schemas.PledgeUpdate, errors, LABELS, PLEDGE_FIELD_IDS)
             if data is not None:
                 try:
-                    await self._save(user, pledge, data, version, submit=action == "submit")
+                    changed = await self._save(user, pledge, data, version, submit=action == "submit")
                 except ServiceError as error:
-                    errors.add_service_error(error, PLEDGE_FIELD_IDS)
+                    add_service_error(errors, error)
                 else:
                     if action != "submit":
-                        return redirect(request, f"/pledges/{pledge_id}", ACTION_MESSAGES["save"])
+                        said = ACTION_MESSAGES["save" if changed else "unchanged"]
+                        return redirect(request, f"/pledges/{pledge_id}", said, kind="success" if changed else "info")
                     message, kind = await submitted_message(user, bid.id, pledge.organisation_id)
                     return redirect(request, f"/pledges/{pledge_id}", message, kind=kind)
         return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
 
     async def _save(
         self, user: Principal, pledge: schemas.Pledge, data: schemas.PledgeUpdate, version: str, *, submit: bool
-    ) -> None:
+    ) -> bool:
+        """Save (and submit, if asked); whether anything changed (saving it as it was makes no new version)."""
         if pledge.status == "withdrawn":
             # A withdrawn pledge is submitted again first; then its content can change.
             if not submit:
                 await pledges.update_pledge(user, pledge.id, data, version)  # refused with the service's words
             resubmitted = await pledges.submit_pledge(user, pledge.id, version)
             await pledges.update_pledge(user, pledge.id, data, str(resubmitted.version))
-            return
+            return True
         saved = await pledges.update_pledge(user, pledge.id, data, version)
         if submit and saved.status != "submitted":
             await pledges.submit_pledge(user, pledge.id, str(saved.version))
+            return True
+        return saved.version != pledge.version
 
     @post("/pledges/{pledge_id:int}/withdraw")
     async def withdraw(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:

@@ -17,6 +17,7 @@ from consortium.analysis.rules import ORG_TYPES, RULE_KINDS, RuleError, RuleKind
 from consortium.bids import schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
+from consortium.money import format_pence
 from consortium.reference.districts import NATIONS, REGIONS
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms
@@ -190,7 +191,30 @@ def read_rules(form: FormMultiDict, errors: forms.FormErrors) -> tuple[list[dict
                 description = kind.describe(rule)
                 chosen.append(raw)
         shown.append(RuleForm(kind.key, kind.scope, kind.title, enabled, fields, description))
+    _check_bounds(chosen, errors)
     return chosen, shown
+
+
+# Pairs of rules that contradict each other when the smallest is above the largest: (low key, high key, what).
+BOUNDS = (("min_pledge", "max_pledge", "pledge"), ("min_total", "max_total", "total"))
+
+
+def _check_bounds(chosen: list[dict[str, Any]], errors: forms.FormErrors) -> None:
+    """A smallest above its largest, said at both fields (the service would refuse the pair as a whole)."""
+    amounts = {rule["key"]: rule.get("amount_pence") for rule in chosen}
+    for low_key, high_key, what in BOUNDS:
+        low, high = amounts.get(low_key), amounts.get(high_key)
+        if low is None or high is None or low <= high:
+            continue
+        errors.add(
+            f"rule-{low_key}-amount_pence",
+            f"The smallest {what} ({format_pence(low)}) is more than the largest {what} ({format_pence(high)}). "
+            f"Lower the smallest {what}, or raise the largest.",
+        )
+        errors.add(
+            f"rule-{high_key}-amount_pence",
+            f"The largest {what} ({format_pence(high)}) is less than the smallest {what} ({format_pence(low)}).",
+        )
 
 
 def stored_rules(bid: schemas.Bid) -> dict[str, dict[str, Any]]:
@@ -278,11 +302,23 @@ class RulePages(PageController):
         kind = RULE_KINDS.get(key)
         if kind is None:
             raise NotFound("There is no such kind of rule.")
-        raw, _ = read_rule(kind, request.query_params, None)
-        description = _describe(kind, raw) if all(v is not None for v in raw.values()) else None
+        errors = forms.FormErrors()
+        raw, fields = read_rule(kind, request.query_params, errors)
+        description, problems = None, [message for _, message in errors.items]
+        if any(not param.value for param in fields):
+            problems = []  # still being filled in: ask for the details, not "enter ..."
+        elif not problems:
+            try:
+                description = kind.describe(parse_rules([raw])[0])
+            except RuleError as error:
+                problems = [problem.split(": ", 1)[-1].capitalize() + "." for problem in error.problems]
         return await render(
             request,
             "convenor/_rule_preview.html",
-            {"description": description, "enabled": forms.checked(request.query_params, f"rule-{key}")},
+            {
+                "description": description,
+                "problems": problems,
+                "enabled": forms.checked(request.query_params, f"rule-{key}"),
+            },
             fragment=True,
         )

@@ -54,6 +54,10 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (target && target.id === "what-if-result") {
+      // Keep the member chooser in step with the comparison shown, however it was asked for (link or chooser).
+      var shown = target.querySelector("[data-what-if-member]");
+      var chooser = document.getElementById("without");
+      if (chooser) chooser.value = shown ? shown.getAttribute("data-what-if-member") : "";
       var heading = target.querySelector("#what-if-heading");
       if (heading) heading.focus();
     }

@@ -1,0 +1,115 @@
+"""Invitations through the API: addresses checked by email-validator, and a link that no longer works says why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from consortium.accounts.services import normalise_email
+from consortium.audit.tables import AuditEvent
+from consortium.bids.tables import Invitation
+from consortium.errors import BadInput
+from consortium.networks.tables import Network
+from tests.factories import PASSWORD, Client, convenor, open_bid, organisation
+
+
+def token_of(invitation: dict[str, Any]) -> str:
+    return urlparse(invitation["accept_url"]).path.rsplit("/", 1)[-1]
+
+
+async def invite(client: Client, headers: dict[str, str], bid_id: int, *emails: str) -> Any:
+    return await client.post(f"/api/v1/bids/{bid_id}/invitations", json={"emails": list(emails)}, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("convenor@example.org", "convenor@example.org"),
+        ("  Ana.Smith@Ashbrook.Example.ORG ", "ana.smith@ashbrook.example.org"),
+        ("o'neil+bids@housing.org.uk", "o'neil+bids@housing.org.uk"),
+    ],
+)
+def test_addresses_that_are_taken_and_their_normal_form(typed: str, stored: str) -> None:
+    assert normalise_email(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["bob@", "@example.org", "bob", "bob@example", "bob@@example.org", "bob smith@example.org", "bob@exa mple.org",
+     "<script>alert(1)</script>@x.org", "Bob <bob@example.org>", "bob@example..org", "bob@localhost", "bob@host.local"],
+)  # fmt: skip
+def test_addresses_that_are_refused(typed: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        normalise_email(typed, field="contact_email")
+    assert refused.value.message == "Enter an email address like name@example.org."
+    assert refused.value.field == "contact_email"
+
+
+async def test_a_batch_with_bad_addresses_names_each_and_invites_no_one(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    bad = await invite(client, headers, bid["id"], "good@example.org", "bob@", "<script>alert(1)</script>@x.org")
+    assert bad.status_code == 422 and bad.json()["field"] == "emails"
+    assert bad.json()["problems"] == [
+        "'bob@' is not an email address like name@example.org.",
+        "'<script>alert(1)</script>@x.org' is not an email address like name@example.org.",
+    ]
+    assert await Invitation.count() == 0
+
+
+async def test_a_replaced_link_stops_working_and_says_only_the_newest_works(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    first = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    again = await client.post(f"/api/v1/bids/{bid['id']}/invitations/{first['id']}/resend", headers=headers)
+    assert again.status_code == 200
+    old = await client.get(f"/api/v1/invitations/{token_of(first)}")
+    assert old.status_code == 404
+    assert "If the convenor made a new link for you, only the newest one works" in old.json()["message"]
+    # inviting the same address again replaces the link too
+    third = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    assert (await client.get(f"/api/v1/invitations/{token_of(again.json())}")).status_code == 404
+    assert (await client.get(f"/api/v1/invitations/{token_of(third)}")).status_code == 200
+    accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes")}
+    refused = await client.post(f"/api/v1/invitations/{token_of(first)}/accept", json=accept)
+    assert refused.status_code == 404
+    assert (await client.post(f"/api/v1/invitations/{token_of(third)}/accept", json=accept)).status_code == 201
+    client.cookies.clear()
+    used = await client.get(f"/api/v1/invitations/{token_of(third)}")
+    assert used.status_code == 410 and "already been used" in used.json()["message"]
+    events = await AuditEvent.count().where(
+        (AuditEvent.action == "invitation.new_link") & (AuditEvent.entity_id == first["id"])
+    )
+    assert events == 2  # each new link is in the audit trail
+
+
+async def test_an_expired_link_gives_the_date_and_who_to_ask(client: Client) -> None:
+    network_id, headers = await convenor()
+    network = await Network.select(Network.name).where(Network.id == network_id).first()
+    assert network is not None
+    bid = await open_bid(client, headers, network_id)
+    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    await Invitation.update({Invitation.expires_at: datetime(2026, 3, 2, 9, 30, tzinfo=UTC)}).where(
+        Invitation.id == made["id"]
+    )
+    expired = await client.get(f"/api/v1/invitations/{token_of(made)}")
+    assert expired.status_code == 410
+    message = expired.json()["message"]
+    assert message.startswith("This invitation expired on ") and "2 March 2026" in message
+    assert f"Ask {network['name']} for a new link." in message
+
+
+async def test_no_new_link_for_a_used_invitation(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes")}
+    assert (await client.post(f"/api/v1/invitations/{token_of(made)}/accept", json=accept)).status_code == 201
+    client.cookies.clear()
+    refused = await client.post(f"/api/v1/bids/{bid['id']}/invitations/{made['id']}/resend", headers=headers)
+    assert refused.status_code == 409 and "already been used" in refused.json()["message"]
+    used = await client.get(f"/api/v1/invitations/{token_of(made)}")
+    assert used.status_code == 410 and used.json()["message"].startswith("This invitation has already been used")
