@@ -21,5 +21,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Theme = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+MAX_THEMES = 50
+Themes = Annotated[list[Theme], msgspec.Meta(max_length=MAX_THEMES, description="At most 50 themes.")]
 DistrictCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 RatioPart = Annotated[int, msgspec.Meta(ge=1, le=100)]

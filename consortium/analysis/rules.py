@@ -33,7 +33,7 @@ import polars as pl
 
 from consortium.analysis.results import RuleResult, Scope
 from consortium.money import format_pence
-from consortium.reference.districts import NATIONS, REGIONS, area_name, nation_of_region
+from consortium.reference.districts import NATIONS, REGIONS, area_name, districts, nation_of_region
 from consortium.schemas import MAX_PENCE
 
 ORG_TYPES: dict[str, str] = {
@@ -241,9 +241,20 @@ def _valid_org_types(rule: AllowedOrgTypes) -> list[str]:
     return []
 
 
+def _count_within(value: int, available: int, what: str) -> list[str]:
+    """A minimum count of places that the UK can meet: no bid reaches 50 of its 12 regions and nations."""
+    if value < 0:
+        return [f"the number of {what} can't be negative"]
+    if value > available:
+        return [f"the UK has {available} {what}, so the minimum can be at most {available}"]
+    return []
+
+
 def _valid_areas(rule: AllowedAreas) -> list[str]:
     if not rule.area_codes:
         return ["choose at least one region or nation"]
+    if len(set(rule.area_codes)) != len(rule.area_codes):
+        return ["list each region or nation once"]
     unknown = sorted(set(rule.area_codes) - set(REGIONS) - set(NATIONS))
     if unknown:
         valid = ", ".join(f"{code} {name}" for code, name in {**NATIONS, **REGIONS}.items())
@@ -566,7 +577,7 @@ def _kinds() -> list[RuleKind]:
             title="Minimum regions",
             type=MinRegions,
             describe=lambda rule: f"Money reaches at least {counted(rule.count, 'region')}",
-            validate=lambda rule: _non_negative(rule.count, "the number of regions"),
+            validate=lambda rule: _count_within(rule.count, len(REGIONS), "regions and nations"),
             check=_check_min_regions,
         ),
         RuleKind(
@@ -575,7 +586,7 @@ def _kinds() -> list[RuleKind]:
             title="Minimum districts",
             type=MinDistricts,
             describe=lambda rule: f"Money reaches at least {counted(rule.count, 'district')}",
-            validate=lambda rule: _non_negative(rule.count, "the number of districts"),
+            validate=lambda rule: _count_within(rule.count, len(districts()), "districts"),
             check=_check_min_districts,
         ),
         RuleKind(

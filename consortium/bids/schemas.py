@@ -6,7 +6,7 @@ from typing import Any, Literal
 import msgspec
 
 from consortium.organisations.schemas import OrganisationCreate
-from consortium.schemas import Email, Name, Pence, RatioPart, ShortText, Theme, UtcDateTime
+from consortium.schemas import Email, Name, Pence, RatioPart, ShortText, Themes, UtcDateTime
 
 BidStatus = Literal["draft", "open", "locked", "submitted"]
 
@@ -21,7 +21,7 @@ class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
     match_funder_part: RatioPart = 1
     match_consortium_part: RatioPart = 1
     match_cap_pence: Pence | None = None
-    themes: list[Theme] = msgspec.field(default_factory=list)
+    themes: Themes = msgspec.field(default_factory=list)
     rules: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
@@ -34,7 +34,7 @@ class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
     match_funder_part: RatioPart | msgspec.UnsetType = msgspec.UNSET
     match_consortium_part: RatioPart | msgspec.UnsetType = msgspec.UNSET
     match_cap_pence: Pence | msgspec.UnsetType | None = msgspec.UNSET
-    themes: list[Theme] | msgspec.UnsetType = msgspec.UNSET
+    themes: Themes | msgspec.UnsetType = msgspec.UNSET
 
 
 class RulesReplace(msgspec.Struct, forbid_unknown_fields=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -80,9 +81,20 @@ def rule_key(rule: Rule) -> str:
     return str(msgspec.to_builtins(rule)["key"])
 
 
+_AS_READ = {"key", "scope", "description", "params"}  # a rule as GET .../rules answers it
+
+
+def _as_written(item: Any) -> Any:
+    """A rule as the API reads it out ({key, scope, description, params}) taken back in its written form
+    ({key, ...params}), so rules fetched from one bid can be sent to another unchanged."""
+    if isinstance(item, dict) and isinstance(item.get("params"), dict) and set(item) <= _AS_READ:
+        return {"key": item.get("key"), **item["params"]}
+    return item
+
+
 def parse_rules_or_422(raw: list[dict[str, Any]]) -> list[Rule]:
     try:
-        return parse_rules(raw)
+        return parse_rules([_as_written(item) for item in raw])
     except RuleError as error:
         raise BadInput(str(error), field="rules") from error
 
@@ -112,9 +124,34 @@ def bid_out(bid: dict[str, Any], role: str) -> schemas.Bid:
     )
 
 
-def _check_terms(values: dict[str, Any], *, is_new: bool) -> None:
-    if is_new and as_utc(values["deadline"]) <= utc_now():
+MAX_DEADLINE_YEARS = 10
+
+
+def _check_deadline(deadline: datetime, *, is_new: bool) -> datetime:
+    """The deadline in UTC; a new bid's must be still to come, and any within the next ten years (a year like 9999
+    is a typing slip, and would not even convert to UTC)."""
+    latest = utc_now() + timedelta(days=365 * MAX_DEADLINE_YEARS)
+    try:
+        deadline = as_utc(deadline)
+    except OverflowError:  # year 1 or 9999 with an offset that carries it past the calendar's ends
+        if deadline.year > utc_now().year:
+            deadline = latest + timedelta(days=1)
+        else:
+            raise BadInput(
+                "The deadline is in the past. Choose a date and time still to come.", field="deadline"
+            ) from None
+    if deadline > latest:
+        raise BadInput(
+            f"The deadline must be within the next {MAX_DEADLINE_YEARS} years. Check the year.", field="deadline"
+        )
+    if is_new and deadline <= utc_now():
         raise BadInput("The deadline is in the past. Choose a date and time still to come.", field="deadline")
+    return deadline
+
+
+def _check_terms(values: dict[str, Any], *, is_new: bool) -> None:
+    if "deadline" in values:
+        values["deadline"] = _check_deadline(values["deadline"], is_new=is_new)
     if values.get("funder_org_id"):
         try:
             values["funder_org_id"] = validate_org_id(values["funder_org_id"])

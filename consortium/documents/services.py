@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import anyio.to_thread
+import msgspec
 
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import new_token, token_digest
@@ -225,6 +226,26 @@ def file_name(title: str, version: int, extension: str) -> str:
     return f"{slug}-v{version}.{extension}"
 
 
+class _SentBid(msgspec.Struct):
+    title: str
+    network_name: str
+    funder_name: str
+
+
+class _Sent(msgspec.Struct):
+    bid: _SentBid
+
+
+def _names_as_sent(row: dict[str, Any]) -> dict[str, str]:
+    """The bid's title, network and funder as the document states them (its snapshot), not as they are now: a
+    funder checking a PDF must read the names printed on it, even if the bid was renamed since."""
+    try:
+        sent = msgspec.json.decode(row.pop("snapshot_json") or b"{}", type=_Sent).bid
+    except msgspec.DecodeError:
+        return {}
+    return {"title": sent.title, "network_name": sent.network_name, "funder_name": sent.funder_name}
+
+
 async def verify(sha256: str) -> schemas.Verification:
     digest = sha256.strip().lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -237,12 +258,15 @@ async def verify(sha256: str) -> schemas.Verification:
             Document.version,
             Document.created_at,
             Document.pdf_sha256,
+            Document.snapshot_json,
             Document.bid.title.as_alias("title"),
             Document.bid._.network._.name.as_alias("network_name"),
         )
         .where((Document.pdf_sha256 == digest) | (Document.snapshot_sha256 == digest))
         .first()
     )
+    if row is not None:
+        row |= _names_as_sent(row)
     if row is None:
         return schemas.Verification(
             known=False,
@@ -347,14 +371,24 @@ async def list_share_links(principal: Principal, document_id: int) -> list[schem
 
 
 async def revoke_share_link(principal: Principal, link_id: int) -> schemas.ShareLink:
+    missing = "There is no such share link among the bids you convene."
     link = await ShareLink.select().where(ShareLink.id == link_id).first()
     if link is None:
-        raise NotFound("There is no such share link.")
-    row = await _document_row(principal, int(link["document"]))
+        raise NotFound(missing)
+    try:
+        row = await _document_row(principal, int(link["document"]))
+    except NotFound:
+        raise NotFound(missing) from None  # the same answer as for no link, so ids cannot be probed
     (await bid_access(principal, int(row["bid"]))).require_convenor()
     async with write_transaction():
-        await ShareLink.update({ShareLink.revoked_at: utc_now()}).where(ShareLink.id == link_id)
-        await audit.record(principal, "share_link.revoke", "share_link", link_id, bid_id=int(row["bid"]))
+        # Revoking a revoked link changes nothing: the first time it was revoked stays, and is audited once.
+        revoked = await (
+            ShareLink.update({ShareLink.revoked_at: utc_now()})
+            .where((ShareLink.id == link_id) & ShareLink.revoked_at.is_null())
+            .returning(ShareLink.id)
+        )
+        if revoked:
+            await audit.record(principal, "share_link.revoke", "share_link", link_id, bid_id=int(row["bid"]))
     fresh = await ShareLink.select().where(ShareLink.id == link_id).first()
     assert fresh is not None
     return await _link_out(fresh)
@@ -386,6 +420,7 @@ async def shared_document(token: str, address: str, user_agent: str) -> schemas.
             Document.pdf_sha256,
             Document.snapshot_sha256,
             Document.page_count,
+            Document.snapshot_json,
             Document.bid.title.as_alias("title"),
             Document.bid.funder_name.as_alias("funder_name"),
             Document.bid._.network._.name.as_alias("network_name"),
@@ -394,6 +429,7 @@ async def shared_document(token: str, address: str, user_agent: str) -> schemas.
         .first()
     )
     assert row is not None
+    row |= _names_as_sent(row)
     await _log(int(link["id"]), "page", address, user_agent)
     return schemas.SharedDocument(
         bid_title=row["title"],

@@ -74,6 +74,6 @@ class PledgeExportController(Controller):
         content, name = await exports.pledges_csv(user, bid_id)
         return Response(
             content,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
         )

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from consortium.schemas import DistrictCode, LongText, Pence, PositivePence, Theme
+from consortium.schemas import DistrictCode, LongText, Pence, PositivePence, Themes
 
 PledgeStatus = Literal["draft", "submitted", "withdrawn"]
 
@@ -18,7 +18,7 @@ class PledgeArea(msgspec.Struct, forbid_unknown_fields=True):
 class PledgeCreate(msgspec.Struct, forbid_unknown_fields=True):
     amount_pence: PositivePence
     purpose: LongText = ""
-    themes: list[Theme] = msgspec.field(default_factory=list)
+    themes: Themes = msgspec.field(default_factory=list)
     areas: list[PledgeArea] = msgspec.field(default_factory=list)
     board_approved: bool = False
     conditions: LongText = ""
@@ -29,7 +29,7 @@ class PledgeCreate(msgspec.Struct, forbid_unknown_fields=True):
 class PledgeUpdate(msgspec.Struct, forbid_unknown_fields=True):
     amount_pence: PositivePence | msgspec.UnsetType = msgspec.UNSET
     purpose: LongText | msgspec.UnsetType = msgspec.UNSET
-    themes: list[Theme] | msgspec.UnsetType = msgspec.UNSET
+    themes: Themes | msgspec.UnsetType = msgspec.UNSET
     areas: list[PledgeArea] | msgspec.UnsetType = msgspec.UNSET
     board_approved: bool | msgspec.UnsetType = msgspec.UNSET
     conditions: LongText | msgspec.UnsetType = msgspec.UNSET

@@ -29,3 +29,7 @@ async def add_missing_security_headers(message: Message, scope: Scope) -> None:
     for header in SECURITY_HEADERS:
         if header.value is not None and header.name not in headers:
             headers[header.name] = header.value
+    # API answers carry people's pledges and contacts: no shared or browser cache keeps them, unless a handler
+    # said otherwise.
+    if str(scope.get("path", "")).startswith("/api/") and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"

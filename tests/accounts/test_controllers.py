@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from consortium.accounts.tables import ApiToken, UserSession
-from tests.factories import PASSWORD, Client, convenor
+from tests.factories import PASSWORD, Client, convenor, future
 
 
 async def test_sign_in_sets_an_httponly_session_and_rotates_it(client: Client) -> None:
@@ -48,7 +48,7 @@ async def test_repeated_failures_are_rate_limited_with_a_time_to_wait(client: Cl
 async def test_cookie_writes_need_the_csrf_header(client: Client) -> None:
     network_id, _ = await convenor(email="casey@example.org")
     signed_in = await client.post("/api/v1/auth/sign-in", json={"email": "casey@example.org", "password": PASSWORD})
-    body = {"network_id": network_id, "title": "T", "funder_name": "F", "deadline": "2099-01-01T12:00:00Z"}
+    body = {"network_id": network_id, "title": "T", "funder_name": "F", "deadline": future()}
     refused = await client.post("/api/v1/bids", json=body)
     assert refused.status_code == 403
     assert "X-CSRF-Token" in refused.json()["message"]

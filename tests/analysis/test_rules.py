@@ -213,3 +213,21 @@ def test_nations_expand_to_their_regions() -> None:
 )
 def test_percent_wording_is_honest(part: int, whole: int, limit: int | None, text: str) -> None:
     assert percent_text(part, whole, limit) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({"key": "min_regions", "count": 50}, "the UK has 12 regions and nations, so the minimum can be at most 12"),
+        ({"key": "min_districts", "count": 10_000}, "the UK has 361 districts, so the minimum can be at most 361"),
+        ({"key": "allowed_areas", "area_codes": ["E92000001", "E92000001"]}, "list each region or nation once"),
+    ],
+)
+def test_rules_the_uk_cannot_meet_are_refused(raw: dict[str, Any], problem: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        parse_rules([raw])
+    assert refused.value.problems == [f"Rule 1 ({raw['key']}): {problem}"]
+
+
+def test_the_most_places_the_uk_has_are_allowed() -> None:
+    assert len(parse_rules([{"key": "min_regions", "count": 12}, {"key": "min_districts", "count": 361}])) == 2

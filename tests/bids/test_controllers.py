@@ -33,7 +33,24 @@ async def test_bad_bid_input_gets_a_clear_message_and_saves_nothing(client: Clie
     response = await client.post("/api/v1/bids", json=unknown_rule, headers=headers)
     assert response.status_code == 422
     assert "min_total" in response.json()["message"]  # lists the rules that do exist
+    for far in ("9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z", "2200-01-01T12:00:00Z"):
+        response = await client.post("/api/v1/bids", json=dict(past, deadline=far), headers=headers)
+        assert response.status_code == 422, (far, response.text)
+        assert response.json()["message"] == "The deadline must be within the next 10 years. Check the year."
+    response = await client.post("/api/v1/bids", json=dict(past, deadline="0001-01-01T00:00:00+14:00"), headers=headers)
+    assert response.status_code == 422 and "past" in response.json()["message"]
     assert await Bid.count() == 0
+
+
+async def test_a_deadline_years_away_is_refused_when_changed_and_nothing_is_saved(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    for far in ("9999-12-31T23:59:59-05:00", "2200-01-01T12:00:00Z"):
+        response = await client.patch(f"/api/v1/bids/{bid['id']}", json={"deadline": far}, headers=headers)
+        assert response.status_code == 422, (far, response.text)
+        assert "within the next 10 years" in response.json()["message"]
+    again = (await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)).json()
+    assert again["deadline"] == bid["deadline"]
 
 
 async def test_another_networks_convenor_cannot_see_or_change_the_bid(client: Client) -> None:
@@ -165,3 +182,25 @@ async def test_withdrawing_a_member_twice_records_it_once(client: Client) -> Non
         (AuditEvent.bid_id == bid["id"]) & (AuditEvent.action == "membership.withdraw")
     )
     assert withdrawals == 1
+
+
+async def test_rules_read_from_one_bid_can_be_sent_to_another_unchanged(client: Client) -> None:
+    network_id, headers = await convenor()
+    rules = [{"key": "min_total", "amount_pence": 100_000_000}, {"key": "allowed_areas", "area_codes": ["E92000001"]}]
+    source = await open_bid(client, headers, network_id, rules=rules)
+    target = await open_bid(client, headers, network_id, title="Second bid")
+    read = (await client.get(f"/api/v1/bids/{source['id']}/rules", headers=headers)).json()
+    assert read and all(set(rule) >= {"key", "scope", "description", "params"} for rule in read)
+    sent = await client.put(f"/api/v1/bids/{target['id']}/rules", json={"rules": read}, headers=headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json() == read
+
+
+async def test_a_bid_lists_at_most_fifty_themes(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    many = await client.patch(
+        f"/api/v1/bids/{bid['id']}", json={"themes": [f"Theme {n}" for n in range(10_000)]}, headers=headers
+    )
+    assert many.status_code in {400, 422} and "themes" in many.json()["message"], many.text
+    assert (await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)).json()["themes"] == bid["themes"]

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pypdf
 
+from consortium.audit.tables import AuditEvent
 from consortium.documents.services import wait_for_renders
 from consortium.documents.tables import ShareDownload, ShareLink
 from tests.factories import Client, convenor, join, open_bid, organisation, pledge
@@ -54,6 +55,20 @@ async def test_generate_download_and_verify(client: Client) -> None:
     assert (await client.get(document["pdf_url"], headers=member)).status_code == 404
 
 
+async def test_verifying_names_the_bid_as_the_document_states_it(client: Client) -> None:
+    """A bid renamed after its document was made: the funder checking the PDF reads the title printed on it."""
+    document, headers, _ = await _ready_document(client)
+    renamed = await client.patch(f"/api/v1/bids/{document['bid_id']}", json={"title": "Renamed later"}, headers=headers)
+    assert renamed.status_code == 200, renamed.text
+    known = (await client.get("/api/v1/documents/verify", params={"sha256": document["pdf_sha256"]})).json()
+    assert known["known"] is True and known["bid_title"] == "Community Match Fund 2026"
+    assert "Renamed later" not in known["message"]
+    made = await client.post(f"/api/v1/documents/{document['id']}/share-links", json={}, headers=headers)
+    token = urlparse(made.json()["url"]).path.rsplit("/", 1)[-1]
+    shared = (await client.get(f"/api/v1/shared/{token}")).json()
+    assert shared["bid_title"] == known["bid_title"]
+
+
 async def test_versions_are_numbered_and_listed(client: Client) -> None:
     document, headers, _ = await _ready_document(client)
     again = await client.post(f"/api/v1/bids/{document['bid_id']}/documents", headers=headers)
@@ -84,6 +99,9 @@ async def test_share_link_for_a_funder_logged_revocable_and_expiring(client: Cli
     assert links[0]["downloads"] == 2 and links[0]["page_views"] == 1 and links[0]["status"] == "active"
     revoked = await client.post(f"/api/v1/share-links/{made.json()['id']}/revoke", headers=headers)
     assert revoked.json()["status"] == "revoked"
+    again = await client.post(f"/api/v1/share-links/{made.json()['id']}/revoke", headers=headers)
+    assert again.status_code == 200 and again.json()["revoked_at"] == revoked.json()["revoked_at"]
+    assert await AuditEvent.count().where(AuditEvent.action == "share_link.revoke") == 1
     gone = await client.get(f"/api/v1/shared/{token}/pdf")
     assert gone.status_code == 410 and "withdrawn" in gone.json()["message"]
     second = await client.post(f"/api/v1/documents/{document['id']}/share-links", json={}, headers=headers)

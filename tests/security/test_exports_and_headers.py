@@ -80,7 +80,7 @@ async def test_convenor_exports_pledges_as_csv_with_hostile_text_inert(client: C
 
     response = await client.get(f"/api/v1/bids/{bid['id']}/pledges.csv", headers=conv)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # said once
     assert response.headers["content-disposition"] == f'attachment; filename="bid-{bid["id"]}-pledges.csv"'
     assert response.headers["x-content-type-options"] == "nosniff"
     rows = read_csv(response)
@@ -155,6 +155,8 @@ async def test_security_headers_on_api_and_error_responses(client: Client) -> No
     for response in answers:
         assert_security_headers(response)
     assert [r.status_code for r in answers[3:9]] == [401, 404, 404, 405, 400, 422]
+    # Nothing the API answers is kept by a browser or shared cache.
+    assert all(r.headers["cache-control"] == "no-store" for r in answers[1:9])
 
 
 async def test_server_errors_carry_security_headers_too(db: None, settings: Settings) -> None:

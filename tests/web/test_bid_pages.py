@@ -314,6 +314,11 @@ async def test_bid_form_lists_length_and_range_problems_with_the_rest(client: Cl
     assert "Expected" not in said and "pence" not in said
     bid = (await client.get(f"/api/v1/bids/{scene.bid_id}", headers=scene.convenor_headers)).json()
     assert bid["title"] == "Community Match Fund 2026"  # nothing saved
+    many = await post_form(
+        client, f"/bids/{scene.bid_id}/edit", {**BID_FORM, "themes": "\n".join(f"Theme {n}" for n in range(60))}
+    )
+    assert many.status_code == 422 and error_links(many.text) == ["themes"]
+    assert "List at most 50 themes." in text_of(many.text)
 
 
 async def test_money_problems_say_what_to_type(client: Client, scene: Scene) -> None:

@@ -161,7 +161,17 @@ async def test_existing_account_is_asked_to_sign_in_then_joins_as_itself(client:
     await sign_in(client, ANA)
     signed_in = await client.get(link)
     assert "Which organisation is joining?" in signed_in.text and "Ashbrook Homes" in signed_in.text
+    assert "not to you" not in text_of(signed_in.text)  # their own invitation: no warning
     again = await post_form(client, link, {"choice": str(scene.ana_org)})
     assert again.status_code == 422 and "already a member of this bid" in text_of(again.text)
     second_org = await post_form(client, link, {"choice": "new", "org_name": "Ashbrook Two", "org_type": "cooperative"})
     assert second_org.status_code == 303
+
+
+async def test_someone_else_signed_in_is_told_the_invitation_was_not_for_them(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    link = urlparse(links_in((await invite(client, scene, emails="hal@example.org")).text)[0]).path
+    client.cookies.clear()
+    await sign_in(client, ANA)
+    said = text_of((await client.get(link)).text)
+    assert "This invitation was sent to hal@example.org, not to you. If you join, you join as yourself" in said

@@ -228,7 +228,9 @@ def convert(
         target = (field_ids or {}).get(name, name.removesuffix("_pence")) or None
         limit = _LENGTH.search(message)
         bound = _RANGE.search(message)
-        if limit:
+        if limit and "Expected `array`" in message:
+            errors.add(target, f"List at most {int(limit.group(1)):,} {name.replace('_', ' ')}.")
+        elif limit:
             errors.add(target, f"{label[:1].upper()}{label[1:]} must be {int(limit.group(1)):,} characters or fewer.")
         elif "length >= 1" in message:
             errors.add(target, f"Enter {label}.")
