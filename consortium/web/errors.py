@@ -96,7 +96,13 @@ def _unreadable_body(detail: str) -> str | None:
     """The decoder's words for a body that is not JSON at all, as something a person can act on. (Litestar raises
     these as a plain 400, not a ValidationException.)"""
     if detail == "Input data was truncated":
-        return "What was sent is not complete JSON: it ends too early. Check that the whole request was sent."
+        # The decoder says this for a lone surrogate escape ("\ud800") too, so both causes are named.
+        return (
+            "What was sent is not complete JSON: it ends too early, or holds a broken character escape such as "
+            "\\ud800. Check that the whole request was sent and that its text is valid."
+        )
+    if detail.startswith("Integer value out of range"):
+        return "A number in what was sent is far too large to be a real figure. Check the amounts and counts."
     if detail.startswith("JSON is malformed"):
         where = detail.removeprefix("JSON is malformed:").strip()
         return (

@@ -303,3 +303,21 @@ async def test_if_match_garbage_is_refused(client: Client, world: dict[str, Any]
         response = await client.patch(url, json={"purpose": "x"}, headers=world["member"] | {"If-Match": tag})
         assert_refused(response)
     assert await table_contents() == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+async def test_control_characters_are_refused_whatever_the_content_type_says(
+    client: Client, world: dict[str, Any], content_type: str | None
+) -> None:
+    """Litestar reads a body as JSON whatever its content type says, so the check does not trust the label."""
+    before = await table_contents()
+    headers = dict(world["member"])
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = await client.post(
+        f"/api/v1/bids/{world['bid']['id']}/pledges",
+        content='{"amount_pence": 100, "purpose": "nul\\u0000byte"}',
+        headers=headers,
+    )
+    assert_refused(response, words=("NUL",))
+    assert await table_contents() == before

@@ -321,6 +321,18 @@ async def test_bid_form_lists_length_and_range_problems_with_the_rest(client: Cl
     assert "List at most 50 themes." in text_of(many.text)
 
 
+async def test_a_deadline_in_the_hour_the_clocks_skip_is_refused(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    typed = {**BID_FORM, "deadline_date": "2027-03-28", "deadline_time": "01:30"}
+    answer = await post_form(client, f"/bids/{scene.bid_id}/edit", typed)
+    assert answer.status_code == 422 and error_links(answer.text) == ["deadline_date"]
+    assert "01:30 on 28 March 2027 does not happen in the UK" in text_of(answer.text)
+    kept = await post_form(client, f"/bids/{scene.bid_id}/edit", {**typed, "deadline_time": "02:30"})
+    assert kept.status_code == 303
+    bid = (await client.get(f"/api/v1/bids/{scene.bid_id}", headers=scene.convenor_headers)).json()
+    assert datetime.fromisoformat(bid["deadline"]) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 02:30 BST
+
+
 async def test_money_problems_say_what_to_type(client: Client, scene: Scene) -> None:
     await sign_in(client, CONVENOR)
     for typed, expected in [

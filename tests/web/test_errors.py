@@ -33,7 +33,9 @@ async def test_bodies_that_are_not_json_say_what_to_fix(client: Client) -> None:
     json_headers = headers | {"Content-Type": "application/json"}
     cases = {
         b"": "This request needs a JSON body; none was sent.",
-        b'{"title": "Warm homes"': "What was sent is not complete JSON: it ends too early.",
+        b'{"title": "Warm homes"': "What was sent is not complete JSON: it ends too early,",
+        b'{"title": "\\ud800"}': "What was sent is not complete JSON: it ends too early, or holds a broken character",
+        b'{"network_id": ' + b"9" * 5000 + b"}": "A number in what was sent is far too large to be a real figure.",
         b"{'title': 'Warm homes'}": "What was sent is not valid JSON",
         b"[]": "Some of what was sent is not in the right form: the body must be a JSON object.",
     }

@@ -18,7 +18,7 @@ from litestar.datastructures import FormMultiDict, ImmutableMultiDict, MultiDict
 from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
-from consortium.timeutil import UK, as_utc
+from consortium.timeutil import UK, as_utc, utc_now
 
 
 @dataclass
@@ -189,7 +189,21 @@ def uk_datetime(day: str, at: str, field_id: str, errors: FormErrors, *, what: s
     except ValueError:
         errors.add(field_id, f"Enter {what}'s time as hours and minutes on the 24-hour clock, like 17:00.")
         return None
-    return as_utc(datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), tzinfo=UK))
+    local = datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), tzinfo=UK)
+    try:
+        utc = as_utc(local)
+    except OverflowError:
+        errors.add(field_id, f"Enter {what}'s date with a year from now on, like {utc_now().year + 1}.")
+        return None
+    if utc.astimezone(UK).replace(tzinfo=None) != local.replace(tzinfo=None):
+        # The hour the clocks skip when they go forward: that time never happens in the UK.
+        errors.add(
+            field_id,
+            f"{local:%H:%M} on {local.day} {local:%B %Y} does not happen in the UK: the clocks go forward an hour "
+            "then. Choose a time after 02:00.",
+        )
+        return None
+    return utc
 
 
 def uk_date_value(value: datetime | None) -> str:
