@@ -24,9 +24,10 @@ from consortium.errors import BadInput, Conflict, NotFound, NotSignedIn, TooMany
 from consortium.networks.tables import NetworkConvenor
 from consortium.organisations.tables import OrganisationUser
 from consortium.settings import Settings
-from consortium.timeutil import utc_now
+from consortium.timeutil import as_utc, utc_now
 
 EMAIL_PROBLEM = "Enter an email address like name@example.org."
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def normalise_email(email: str, *, field: str = "email") -> str:
@@ -164,13 +165,16 @@ async def principal_for_session(token: str) -> Principal | None:
 
 async def principal_for_api_token(token: str) -> Principal | None:
     row = await (
-        ApiToken.select(ApiToken.id, ApiToken.user)
+        ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at)
         .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
         .first()
     )
     if row is None:
         return None
-    await ApiToken.update({ApiToken.last_used_at: utc_now()}).where(ApiToken.id == row["id"])
+    now = utc_now()
+    # "Last used" to the minute is all anyone reads; writing it on every request would make each read a write.
+    if row["last_used_at"] is None or as_utc(row["last_used_at"]) <= now - LAST_USED_RESOLUTION:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     return await load_principal(int(row["user"]))
 
 

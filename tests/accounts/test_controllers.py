@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from consortium.accounts.tables import ApiToken, UserSession
 from tests.factories import PASSWORD, Client, convenor, future
 
@@ -67,6 +69,29 @@ async def test_api_tokens_are_stored_hashed_and_can_be_revoked(client: Client) -
     revoked = await client.delete(f"/api/v1/auth/tokens/{created.json()['id']}", headers=headers)
     assert revoked.status_code == 204
     assert (await client.get("/api/v1/auth/me", headers=mine)).status_code == 401
+
+
+async def test_a_token_records_when_it_was_last_used_to_the_minute(client: Client) -> None:
+    _, headers = await convenor()
+    created = (await client.post("/api/v1/auth/tokens", json={"name": "script"}, headers=headers)).json()
+    mine = {"Authorization": f"Bearer {created['token']}"}
+
+    async def last_used() -> datetime | None:
+        row = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.id == created["id"]).first()
+        assert row is not None
+        return row["last_used_at"]
+
+    assert await last_used() is None
+    assert (await client.get("/api/v1/auth/me", headers=mine)).status_code == 200
+    first = await last_used()
+    assert first is not None
+    assert (await client.get("/api/v1/auth/me", headers=mine)).status_code == 200
+    assert await last_used() == first  # within the minute: no write for a read
+    earlier = datetime.now(UTC) - timedelta(minutes=5)
+    await ApiToken.update({ApiToken.last_used_at: earlier}).where(ApiToken.id == created["id"])
+    assert (await client.get("/api/v1/auth/me", headers=mine)).status_code == 200
+    latest = await last_used()
+    assert latest is not None and latest > earlier + timedelta(minutes=4)
 
 
 async def test_anonymous_requests_are_asked_to_sign_in(client: Client) -> None:
