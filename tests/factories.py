@@ -62,6 +62,15 @@ def organisation(name: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+async def invitation_token(client: Client, convenor_headers: dict[str, str], bid_id: int, email: str) -> str:
+    """Invite one address to the bid and return the token from its link (what the invitee would open)."""
+    invited = await client.post(
+        f"/api/v1/bids/{bid_id}/invitations", json={"emails": [email]}, headers=convenor_headers
+    )
+    assert invited.status_code == 201, invited.text
+    return urlparse(invited.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+
+
 async def join(
     client: Client,
     convenor_headers: dict[str, str],
@@ -71,12 +80,7 @@ async def join(
 ) -> tuple[int, dict[str, str]]:
     """Invite an address, accept the invitation as a new person with a new organisation, and return the
     organisation id and that person's bearer headers."""
-    email = email or f"member{next(_counter)}@example.org"
-    invited = await client.post(
-        f"/api/v1/bids/{bid_id}/invitations", json={"emails": [email]}, headers=convenor_headers
-    )
-    assert invited.status_code == 201, invited.text
-    token = urlparse(invited.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    token = await invitation_token(client, convenor_headers, bid_id, email or f"member{next(_counter)}@example.org")
     accepted = await client.post(
         f"/api/v1/invitations/{token}/accept",
         json={"name": "Morgan Member", "password": PASSWORD, "organisation": org},

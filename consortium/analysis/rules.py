@@ -685,6 +685,11 @@ def _explain(message: str, kind: RuleKind) -> str:
     return message
 
 
+# Pairs of amount rules that contradict each other when the smallest is above the largest: (low, high, what).
+AMOUNT_BOUNDS = (("min_pledge", "max_pledge", "pledge"), ("min_total", "max_total", "total"))
+AMOUNT_RULES = (MinPledge, MaxPledge, MinTotal, MaxTotal)
+
+
 def _contradictions(rules: Sequence[Rule]) -> list[str]:
     problems = []
     seen: dict[str, int] = {}
@@ -692,18 +697,15 @@ def _contradictions(rules: Sequence[Rule]) -> list[str]:
         key = kind_of(rule).key
         seen[key] = seen.get(key, 0) + 1
     problems += [f"{key} is set {count} times; keep one" for key, count in seen.items() if count > 1]
-    bounds = [
-        ("pledge", _amount_of(rules, MinPledge), _amount_of(rules, MaxPledge)),
-        ("total", _amount_of(rules, MinTotal), _amount_of(rules, MaxTotal)),
-    ]
-    for what, low, high in bounds:
+    amounts: dict[str, int] = {}
+    for rule in rules:
+        if isinstance(rule, AMOUNT_RULES):
+            amounts.setdefault(kind_of(rule).key, rule.amount_pence)  # the first, when one is set twice
+    for low_key, high_key, what in AMOUNT_BOUNDS:
+        low, high = amounts.get(low_key), amounts.get(high_key)
         if low is not None and high is not None and low > high:
             problems.append(
                 f"The minimum {what} ({format_pence(low)}) is above the maximum {what} ({format_pence(high)}); "
                 "lower the minimum or raise the maximum"
             )
     return problems
-
-
-def _amount_of(rules: Sequence[Rule], kind: type[MinPledge | MaxPledge | MinTotal | MaxTotal]) -> int | None:
-    return next((rule.amount_pence for rule in rules if isinstance(rule, kind)), None)

@@ -218,10 +218,9 @@ def _invitation_query() -> Any:
 
 
 async def _usable_invitation(token: str) -> dict[str, Any]:
-    """The invitation this link is for, or why it cannot be used: replaced by a newer link, used, cancelled or
-    expired (410), or not a link we made (404)."""
-    digest = token_digest(token)
-    row = await _invitation_query().where(Invitation.token_hash == digest).first()
+    """The invitation this link is for, or why it cannot be used: used, cancelled or expired (410), or not a link
+    we made or one a newer link replaced (404)."""
+    row = await _invitation_query().where(Invitation.token_hash == token_digest(token)).first()
     if row is None:
         # A replaced link's digest is not kept (looking old digests up would cost every stranger's guess a scan),
         # so the message names replacement as one of the likely reasons.

@@ -174,8 +174,7 @@ async def create_bid(principal: Principal, data: schemas.BidCreate) -> schemas.B
     _check_terms(values, is_new=True)
     rules = parse_rules_or_422(data.rules)
     async with write_transaction():
-        row = {k: (as_utc(v) if k == "deadline" else v) for k, v in values.items()}
-        row |= {"network": data.network_id, "rules": [msgspec.to_builtins(r) for r in rules], "status": "draft"}
+        row = values | {"network": data.network_id, "rules": [msgspec.to_builtins(r) for r in rules], "status": "draft"}
         rows = await Bid.insert(Bid.from_dict(row)).returning(Bid.id)
         bid_id = int(rows[0]["id"])
         await audit.record(principal, "bid.create", "bid", bid_id, bid_id=bid_id, after=values | {"rules": data.rules})
@@ -246,10 +245,9 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
     if not changes:
         return bid_out(access.bid, access.role)
     _check_terms(changes, is_new=False)
-    if "deadline" in changes:
-        changes["deadline"] = as_utc(changes["deadline"])
-        if changes["deadline"] <= utc_now() and access.bid["status"] in {"draft", "open"}:
-            raise BadInput("The new deadline is in the past. Choose a date and time still to come.", field="deadline")
+    deadline = changes.get("deadline")  # in UTC now (_check_terms)
+    if deadline is not None and deadline <= utc_now() and access.bid["status"] in {"draft", "open"}:
+        raise BadInput("The new deadline is in the past. Choose a date and time still to come.", field="deadline")
     before = {k: access.bid[k] for k in changes}
     async with write_transaction():
         _require_not_submitted(await bid_for_write(bid_id, exclusive=True))

@@ -312,8 +312,8 @@ def _link_status(row: dict[str, Any]) -> str:
 
 async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.ShareLink:
     # Opening the link's page is a visit, not a download: only the PDF and its data count as downloads.
-    visits = await ShareDownload.select(ShareDownload.what).where(ShareDownload.link == row["id"])
-    downloads = sum(1 for v in visits if v["what"] != "page")
+    page_views = await ShareDownload.count().where((ShareDownload.link == row["id"]) & (ShareDownload.what == "page"))
+    downloads = await ShareDownload.count().where((ShareDownload.link == row["id"]) & (ShareDownload.what != "page"))
     return schemas.ShareLink(
         id=row["id"],
         document_id=row["document"],
@@ -322,7 +322,7 @@ async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.Shar
         expires_at=row["expires_at"],
         revoked_at=row["revoked_at"],
         downloads=downloads,
-        page_views=len(visits) - downloads,
+        page_views=page_views,
         status=_link_status(row),
         url=url,
     )

@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 from consortium.audit.tables import AuditEvent
 from consortium.bids.tables import Bid, Invitation
-from tests.factories import PASSWORD, Client, convenor, future, join, open_bid, organisation, pledge
+from tests.factories import PASSWORD, Client, convenor, future, invitation_token, join, open_bid, organisation, pledge
 
 
 async def test_convenor_creates_and_reads_a_bid_with_its_rules_described(client: Client) -> None:
@@ -127,10 +127,7 @@ async def test_invitations_in_bulk_single_use_and_tracked(client: Client) -> Non
 async def test_expired_invitation_says_so(client: Client) -> None:
     network_id, headers = await convenor()
     bid = await open_bid(client, headers, network_id)
-    made = await client.post(
-        f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["a@example.org"]}, headers=headers
-    )
-    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    token = await invitation_token(client, headers, bid["id"], "a@example.org")
     await Invitation.update({Invitation.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
         Invitation.email == "a@example.org"
     )
@@ -141,10 +138,7 @@ async def test_expired_invitation_says_so(client: Client) -> None:
 async def test_invalid_identifier_on_accept_explains_the_format(client: Client) -> None:
     network_id, headers = await convenor()
     bid = await open_bid(client, headers, network_id)
-    made = await client.post(
-        f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["a@example.org"]}, headers=headers
-    )
-    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    token = await invitation_token(client, headers, bid["id"], "a@example.org")
     accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ashbrook", org_id="GB-CHC-12")}
     response = await client.post(f"/api/v1/invitations/{token}/accept", json=accept)
     assert response.status_code == 422

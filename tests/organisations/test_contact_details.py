@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
 from consortium.errors import BadInput
 from consortium.organisations.services import clean_website
 from consortium.organisations.tables import Organisation
-from tests.factories import PASSWORD, Client, convenor, join, open_bid, organisation
+from tests.factories import PASSWORD, Client, convenor, invitation_token, join, open_bid, organisation
 
 WEBSITE_PROBLEM = "Enter the website address, like www.example.org.uk"
 EMAIL_PROBLEM = "Enter an email address like name@example.org"
@@ -95,10 +93,7 @@ async def test_the_api_refuses_a_bad_website_or_contact_email_and_keeps_the_old_
 async def test_joining_with_a_bad_website_creates_nothing(client: Client) -> None:
     network_id, headers = await convenor()
     bid = await open_bid(client, headers, network_id)
-    made = await client.post(
-        f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["ada@example.org"]}, headers=headers
-    )
-    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    token = await invitation_token(client, headers, bid["id"], "ada@example.org")
     accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes", website="javascript:x")}
     refused = await client.post(f"/api/v1/invitations/{token}/accept", json=accept)
     assert refused.status_code == 422 and refused.json()["field"] == "website"

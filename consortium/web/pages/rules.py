@@ -13,7 +13,7 @@ from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 
-from consortium.analysis.rules import ORG_TYPES, RULE_KINDS, RuleError, RuleKind, parse_rules
+from consortium.analysis.rules import AMOUNT_BOUNDS, ORG_TYPES, RULE_KINDS, RuleError, RuleKind, parse_rules
 from consortium.bids import schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
@@ -137,6 +137,11 @@ def blank_forms(stored: Mapping[str, Mapping[str, Any]]) -> list[RuleForm]:
     return out
 
 
+def in_words(problem: str) -> str:
+    """The parser's "Rule 1 (min_regions): the UK has 12 ..." as a sentence for the form: "The UK has 12 ..."."""
+    return problem.split(": ", 1)[-1].capitalize() + "."
+
+
 def _describe(kind: RuleKind, raw: dict[str, Any]) -> str | None:
     try:
         rule = parse_rules([raw])[0]
@@ -186,7 +191,7 @@ def read_rules(form: FormMultiDict, errors: forms.FormErrors) -> tuple[list[dict
             except RuleError as error:
                 target = fields[0].input_id if fields else f"rule-{kind.key}"
                 for problem in error.problems:
-                    errors.add(target, problem.split(": ", 1)[-1].capitalize() + ".")
+                    errors.add(target, in_words(problem))
             else:
                 description = kind.describe(rule)
                 chosen.append(raw)
@@ -195,14 +200,10 @@ def read_rules(form: FormMultiDict, errors: forms.FormErrors) -> tuple[list[dict
     return chosen, shown
 
 
-# Pairs of rules that contradict each other when the smallest is above the largest: (low key, high key, what).
-BOUNDS = (("min_pledge", "max_pledge", "pledge"), ("min_total", "max_total", "total"))
-
-
 def _check_bounds(chosen: list[dict[str, Any]], errors: forms.FormErrors) -> None:
     """A smallest above its largest, said at both fields (the service would refuse the pair as a whole)."""
     amounts = {rule["key"]: rule.get("amount_pence") for rule in chosen}
-    for low_key, high_key, what in BOUNDS:
+    for low_key, high_key, what in AMOUNT_BOUNDS:
         low, high = amounts.get(low_key), amounts.get(high_key)
         if low is None or high is None or low <= high:
             continue
@@ -311,7 +312,7 @@ class RulePages(PageController):
             try:
                 description = kind.describe(parse_rules([raw])[0])
             except RuleError as error:
-                problems = [problem.split(": ", 1)[-1].capitalize() + "." for problem in error.problems]
+                problems = [in_words(problem) for problem in error.problems]
         return await render(
             request,
             "convenor/_rule_preview.html",
