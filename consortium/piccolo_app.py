@@ -4,7 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from consortium.accounts.tables import ApiToken, SignInAttempt, User, UserSession
+from consortium.accounts.tables import ApiToken, PasswordReset, SignInAttempt, User, UserSession
 from consortium.audit.tables import AuditEvent
 from consortium.bids.tables import Bid, BidMember, BidViewer, Invitation
 from consortium.documents.tables import Document, ShareDownload, ShareLink
@@ -16,6 +16,7 @@ TABLES = [
     User,
     UserSession,
     ApiToken,
+    PasswordReset,
     SignInAttempt,
     Network,
     NetworkConvenor,

@@ -7,7 +7,7 @@ from piccolo.table import Table
 class User(Table, tablename="app_user"):
     id: Serial
     email = Varchar(length=320, unique=True, index=True)
-    name = Varchar(length=200)
+    name = Varchar(length=300)
     password_hash = Varchar(length=200)
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -29,9 +29,10 @@ class ApiToken(Table):
 
     id: Serial
     user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade)
-    name = Varchar(length=200)
+    name = Varchar(length=300)
     token_hash = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)  # None only for tokens made before tokens expired
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
 
@@ -44,3 +45,15 @@ class SignInAttempt(Table):
     address = Varchar(length=100, index=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
     attempts = Integer(default=1)
+
+
+class PasswordReset(Table):
+    """A one-use link to choose a new password. Only the token's SHA-256 is stored."""
+
+    id: Serial
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

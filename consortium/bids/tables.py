@@ -13,7 +13,7 @@ class Bid(Table):
     network = ForeignKey(references=Network, null=False, on_delete=OnDelete.cascade, index=True)
     title = Varchar(length=300)
     funder_name = Varchar(length=300)
-    funder_org_id = Varchar(length=80, null=True, default=None)
+    funder_org_id = Varchar(length=300, null=True, default=None)
     programme = Varchar(length=300, default="")
     deadline = Timestamptz()
     status = Varchar(length=20, default="draft")  # draft | open | locked | submitted
@@ -31,8 +31,12 @@ class BidMember(Table):
     id: Serial
     bid = ForeignKey(references=Bid, null=False, on_delete=OnDelete.cascade, index=True)
     organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.cascade, index=True)
-    status = Varchar(length=20, default="invited")  # invited | joined | withdrawn
+    status = Varchar(length=20, default="invited")  # invited | pending | joined | withdrawn
     joined_at = Timestamptz(null=True, default=None)
+    # What the bid's figures read of the organisation (profile and coverage), copied when the bid is locked and
+    # cleared when it is unlocked: a locked or submitted bid never moves when the organisation changes later.
+    frozen_profile = JSON(null=True, default=None)
+    frozen_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -30,7 +30,7 @@ class ShareLink(Table):
     id: Serial
     document = ForeignKey(references=Document, null=False, on_delete=OnDelete.cascade, index=True)
     token_hash = Varchar(length=64, unique=True, index=True)
-    label = Varchar(length=200, default="")
+    label = Varchar(length=300, default="")
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()

@@ -8,7 +8,7 @@ from consortium.accounts.tables import User
 
 class Network(Table):
     id: Serial
-    name = Varchar(length=200, unique=True)
+    name = Varchar(length=300, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

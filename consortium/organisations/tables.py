@@ -10,10 +10,12 @@ class Organisation(Table):
     id: Serial
     name = Varchar(length=300)
     org_type = Varchar(length=40)
-    org_id = Varchar(length=80, null=True, default=None, unique=True)  # org-id.guide identifier
+    # An org-id.guide identifier. Not unique across Consortium: anyone may type any number, so uniqueness is
+    # checked among the members of one network (organisations.services), never globally.
+    org_id = Varchar(length=80, null=True, default=None, index=True)
     homes = Integer(null=True, default=None)
     website = Varchar(length=500, null=True, default=None)
-    contact_name = Varchar(length=200, null=True, default=None)
+    contact_name = Varchar(length=300, null=True, default=None)
     contact_email = Varchar(length=320, null=True, default=None)
     description = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
