@@ -26,7 +26,7 @@ from consortium.documents.controllers import (
     ShareLinkController,
 )
 from consortium.documents.services import resume_unfinished_renders, wait_for_renders
-from consortium.errors import MALFORMED_BODY_HANDLERS, ServiceError
+from consortium.errors import MALFORMED_BODY_HANDLERS, ServiceError, unique_violation_error_types
 from consortium.networks.controllers import NetworkController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
@@ -34,6 +34,7 @@ from consortium.reference.controllers import ReferenceController
 from consortium.settings import Settings
 from consortium.web.errors import (
     http_error_response,
+    integrity_error_response,
     service_error_response,
     unexpected_error_response,
     validation_error_response,
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -
         exception_handlers={
             ServiceError: service_error_response,
             **MALFORMED_BODY_HANDLERS,
+            **{kind: integrity_error_response for kind in unique_violation_error_types()},
             ValidationException: validation_error_response,
             HTTPException: http_error_response,
             Exception: unexpected_error_response,

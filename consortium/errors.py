@@ -94,3 +94,32 @@ def malformed_body_response(request: Any, error: Exception) -> Any:
 
 
 MALFORMED_BODY_HANDLERS: Any = {kind: malformed_body_response for kind in MALFORMED_BODY_ERRORS}
+
+
+SAME_CHANGE_AT_ONCE = "Someone else made the same change at the same moment; reload and try again."
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+    title = "Send the body as JSON"
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether ``error`` is the database refusing a second row where a unique index allows one (the loser of a
+    race that a check-then-insert did not serialise), on SQLite or PostgreSQL."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(error, asyncpg.exceptions.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and str(error).startswith("UNIQUE constraint failed")
+
+
+def unique_violation_error_types() -> tuple[type[Exception], ...]:
+    """The exception types a unique-index violation arrives as (for the web layer's safety net)."""
+    import sqlite3
+
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)

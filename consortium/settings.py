@@ -20,6 +20,7 @@ class Settings:
     session_hours: int = 12
     invitation_days: int = 14
     share_link_days: int = 30
+    password_reset_hours: int = 24  # how long a password reset link works (once)
     demo_password: str = "consortium-demo"  # noqa: S105 - the published password of the fictional demo
     # Sign-in attempts allowed per account and per address in the window before we ask people to wait.
     sign_in_attempts: int = 10
@@ -40,6 +41,7 @@ class Settings:
             session_hours=int(env.get("CONSORTIUM_SESSION_HOURS", defaults.session_hours)),
             invitation_days=int(env.get("CONSORTIUM_INVITATION_DAYS", defaults.invitation_days)),
             share_link_days=int(env.get("CONSORTIUM_SHARE_LINK_DAYS", defaults.share_link_days)),
+            password_reset_hours=int(env.get("CONSORTIUM_PASSWORD_RESET_HOURS", defaults.password_reset_hours)),
             demo_password=env.get("CONSORTIUM_DEMO_PASSWORD", defaults.demo_password),
             sign_in_attempts=int(env.get("CONSORTIUM_SIGN_IN_ATTEMPTS", defaults.sign_in_attempts)),
             sign_in_window_seconds=int(env.get("CONSORTIUM_SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window_seconds)),

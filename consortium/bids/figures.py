@@ -13,24 +13,35 @@ from consortium.analysis.results import Eligibility, RuleResult, Totals
 from consortium.analysis.rules import RULE_KINDS
 from consortium.analysis.totals import compute_totals
 from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.profiles import member_profiles
 from consortium.bids.services import rules_from_stored
 from consortium.bids.tables import BidMember
 from consortium.errors import BadInput, NotFound
-from consortium.organisations.tables import Coverage, Organisation
+from consortium.organisations.tables import Organisation
 from consortium.pledges.tables import Pledge
 
 LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
 
 async def load_frames(bid_id: int) -> BidFrames:
-    members = await BidMember.select(
-        BidMember.organisation.as_alias("organisation_id"),
-        BidMember.organisation.name.as_alias("name"),
-        BidMember.organisation.org_type.as_alias("org_type"),
-        BidMember.organisation.org_id.as_alias("identifier"),
-        BidMember.organisation.homes.as_alias("homes"),
-        BidMember.status.as_alias("member_status"),
-    ).where(BidMember.bid == bid_id)
+    """The bid's data for the analysis. Members' profiles and coverage are read through ``member_profiles``: live
+    while the bid is open, the copy frozen at the lock once it is locked or submitted."""
+    statuses = {
+        int(r["organisation"]): r["status"]
+        for r in await BidMember.select(BidMember.organisation, BidMember.status).where(BidMember.bid == bid_id)
+    }
+    profiles = await member_profiles(bid_id)
+    members: list[dict[str, object]] = [
+        {
+            "organisation_id": organisation_id,
+            "name": profile.name,
+            "org_type": profile.org_type,
+            "identifier": profile.org_id,
+            "homes": profile.homes,
+            "member_status": statuses[organisation_id],
+        }
+        for organisation_id, profile in profiles.items()
+    ]
     pledge_rows = (
         await Pledge.select(
             Pledge.id.as_alias("pledge_id"),
@@ -49,9 +60,11 @@ async def load_frames(bid_id: int) -> BidFrames:
         for p in pledge_rows
         for a in p.pop("areas") or []
     ]
-    coverage = await Coverage.select(
-        Coverage.organisation.as_alias("organisation_id"), Coverage.district_code, Coverage.homes
-    ).where(Coverage.organisation.is_in(BidMember.select(BidMember.organisation).where(BidMember.bid == bid_id)))
+    coverage: list[dict[str, object]] = [
+        {"organisation_id": organisation_id, "district_code": district.district_code, "homes": district.homes}
+        for organisation_id, profile in profiles.items()
+        for district in profile.coverage
+    ]
     return BidFrames.from_rows(members, pledge_rows, areas, coverage)
 
 
@@ -114,9 +127,15 @@ async def bid_eligibility(principal: Principal, bid_id: int, without: int | None
     return _member_view(result, access.organisation_ids)
 
 
+# Consortium rules whose measured figure is one member's: the largest member's share, with the eligible total every
+# member sees, gives that member's pledge to the pound. Members read such a rule's verdict and limit, not its figure.
+ONE_MEMBERS_FIGURE = frozenset({"max_member_share"})
+FIGURE_NOT_SHOWN = "Not shown to members: it is one member's share of the total"
+
+
 def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:
     """A member sees every rule's verdict, but only its own organisation's details: another member's name or
-    share never reaches it, in a rule's gap or in the verdict sentence built from the gaps."""
+    share never reaches it, in a rule's figure, in its gap or in the verdict sentence built from the gaps."""
 
     def redact(rule: RuleResult) -> RuleResult:
         mine = [o for o in rule.failing_organisation_ids if o in own]
@@ -127,7 +146,12 @@ def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:
             gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet"
             if mine:
                 gap = "Your organisation does not meet this yet; " + gap
-        return msgspec.structs.replace(rule, failing_organisation_ids=mine, gap=gap)
+        if rule.key not in ONE_MEMBERS_FIGURE:
+            return msgspec.structs.replace(rule, failing_organisation_ids=mine, gap=gap)
+        # The gap stays when it names only the member itself ("Acme holds 31% ...": its own share).
+        return msgspec.structs.replace(
+            rule, failing_organisation_ids=mine, gap=gap, actual=None, actual_text=FIGURE_NOT_SHOWN
+        )
 
     rules = [redact(r) for r in result.rules]
     # Member-scope clauses only count failing members, so they stay as they were; consortium ones use the

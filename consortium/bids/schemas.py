@@ -6,7 +6,7 @@ from typing import Any, Literal
 import msgspec
 
 from consortium.organisations.schemas import OrganisationCreate
-from consortium.schemas import Email, Name, Pence, RatioPart, ShortText, Themes, UtcDateTime
+from consortium.schemas import InvitationEmails, Name, Pence, RatioPart, RuleList, ShortText, Themes, UtcDateTime
 
 BidStatus = Literal["draft", "open", "locked", "submitted"]
 
@@ -22,7 +22,7 @@ class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
     match_consortium_part: RatioPart = 1
     match_cap_pence: Pence | None = None
     themes: Themes = msgspec.field(default_factory=list)
-    rules: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    rules: RuleList = msgspec.field(default_factory=list)
 
 
 class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -38,7 +38,7 @@ class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RulesReplace(msgspec.Struct, forbid_unknown_fields=True):
-    rules: list[dict[str, Any]]
+    rules: RuleList
 
 
 class Rule(msgspec.Struct):
@@ -87,7 +87,7 @@ class BidMember(msgspec.Struct):
 
 
 class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
-    emails: list[Email]
+    emails: InvitationEmails
 
 
 class Invitation(msgspec.Struct):

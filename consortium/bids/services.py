@@ -12,6 +12,7 @@ from consortium.analysis.rules import RULE_KINDS, Rule, RuleError, parse_rules
 from consortium.audit import services as audit
 from consortium.bids import schemas
 from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.profiles import FROZEN_STATUSES, freeze_profiles, thaw_profiles
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
@@ -181,21 +182,26 @@ async def create_bid(principal: Principal, data: schemas.BidCreate) -> schemas.B
     return await read_bid(principal, bid_id)
 
 
-async def read_bid(principal: Principal, bid_id: int) -> schemas.Bid:
-    access = await bid_access(principal, bid_id)
+async def read_bid(principal: Principal, bid_id: int, *, include_withdrawn: bool = False) -> schemas.Bid:
+    """The bid in the caller's role. ``include_withdrawn``: for pages showing a withdrawn organisation its own
+    pledges (its role is then "withdrawn"); otherwise a withdrawn organisation is a stranger (404)."""
+    access = await bid_access(principal, bid_id, include_withdrawn=include_withdrawn)
     return bid_out(access.bid, access.role)
 
 
 async def list_bids(principal: Principal) -> list[schemas.Bid]:
     conditions = []
+    joined_bid_ids: set[int] = set()
     if principal.convenor_network_ids:
         conditions.append(Bid.network.is_in(list(principal.convenor_network_ids)))
     if principal.organisation_ids:
+        # Only a joined membership shows a bid: a withdrawn or a pending one (waiting for the convenor) does not.
         member_bids = await BidMember.select(BidMember.bid).where(
-            BidMember.organisation.is_in(list(principal.organisation_ids))
+            BidMember.organisation.is_in(list(principal.organisation_ids)) & (BidMember.status == "joined")
         )
-        if member_bids:
-            conditions.append(Bid.id.is_in([int(r["bid"]) for r in member_bids]))
+        joined_bid_ids = {int(r["bid"]) for r in member_bids}
+        if joined_bid_ids:
+            conditions.append(Bid.id.is_in(sorted(joined_bid_ids)))
     if principal.viewer_bid_ids:
         conditions.append(Bid.id.is_in(list(principal.viewer_bid_ids)))
     if not conditions:
@@ -211,9 +217,10 @@ async def list_bids(principal: Principal) -> list[schemas.Bid]:
     )
     out = []
     for bid in bids:
-        role = "convenor" if principal.convenes(int(bid["network"])) else "member"
-        if role == "member" and int(bid["id"]) in principal.viewer_bid_ids and not principal.organisation_ids:
-            role = "viewer"
+        if principal.convenes(int(bid["network"])):
+            role = "convenor"
+        else:
+            role = "member" if int(bid["id"]) in joined_bid_ids else "viewer"
         out.append(bid_out(bid, role))
     return out
 
@@ -302,6 +309,11 @@ async def transition(principal: Principal, bid_id: int, action: str) -> schemas.
         await Bid.update({Bid.status: target, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(
             Bid.id == bid_id
         )
+        # Locked and submitted bids read their members as they stood at the lock; an unlocked one reads them live.
+        if target in FROZEN_STATUSES:
+            await freeze_profiles([bid_id])
+        elif current in FROZEN_STATUSES:
+            await thaw_profiles(bid_id)
         await audit.record(
             principal,
             f"bid.{action}",
@@ -325,12 +337,20 @@ def _transition_refusal(action: str, current: str) -> str:
 
 
 async def lock_expired_bids() -> int:
-    """Persist the lock of open bids past their deadline (reads already treat them as locked)."""
+    """Persist the lock of open bids past their deadline (reads already treat them as locked) and freeze their
+    members' profiles. Runs at start-up, and inside every change to an organisation's profile or districts before
+    the change is applied, so a bid past its deadline keeps the profiles it had at the deadline."""
+    async with write_transaction():
+        return await _lock_expired_bids()
+
+
+async def _lock_expired_bids() -> int:
     rows = await (
         Bid.update({Bid.status: "locked", Bid.updated_at: utc_now(), Bid.version: Bid.version + 1})
         .where((Bid.status == "open") & (Bid.deadline <= utc_now()))
         .returning(Bid.id)
     )
+    await freeze_profiles([int(row["id"]) for row in rows])
     for row in rows:
         await audit.record(
             None,
@@ -385,8 +405,9 @@ async def list_members(principal: Principal, bid_id: int) -> list[schemas.BidMem
 
 
 async def withdraw_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
-    access = await bid_access(principal, bid_id)
-    if access.role == "member" and organisation_id not in access.organisation_ids:
+    # A withdrawn organisation asking again (a double click, a retried script) is answered as before.
+    access = await bid_access(principal, bid_id, include_withdrawn=True)
+    if access.role in {"member", "withdrawn"} and organisation_id not in access.organisation_ids:
         raise NotFound("That organisation is not one you act for in this bid.")
     if access.role == "viewer":
         raise Forbidden("Funders can read a bid but not change it.")
@@ -400,8 +421,13 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
         )
         if row is None:
             raise NotFound("That organisation is not a member of this bid.")
+        if row["status"] == "pending":
+            raise Conflict(
+                "This organisation is waiting for your approval to join; approve or refuse it on the invitations "
+                "page instead."
+            )
         if row["status"] == "withdrawn":  # asked twice (a double click, a retried script): nothing more to record
-            return await _member_of(principal, bid_id, organisation_id)
+            return await membership(bid_id, organisation_id)
         await BidMember.update({BidMember.status: "withdrawn", BidMember.updated_at: utc_now()}).where(
             BidMember.id == row["id"]
         )
@@ -414,12 +440,32 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
             before={"status": row["status"]},
             after={"status": "withdrawn"},
         )
-    return await _member_of(principal, bid_id, organisation_id)
+    return await membership(bid_id, organisation_id)
 
 
-async def _member_of(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
-    members = await list_members(principal, bid_id)
-    return next(m for m in members if m.organisation_id == organisation_id)
+async def membership(bid_id: int, organisation_id: int) -> schemas.BidMember:
+    """One membership as it stands, for a caller already allowed to act on it (a withdrawn member may no longer
+    list the bid's members, but is answered with its own membership)."""
+    row = await (
+        BidMember.select(
+            BidMember.organisation,
+            BidMember.organisation.name.as_alias("name"),
+            BidMember.organisation.org_type.as_alias("org_type"),
+            BidMember.status,
+            BidMember.joined_at,
+        )
+        .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound("That organisation is not a member of this bid.")
+    return schemas.BidMember(
+        organisation_id=row["organisation"],
+        name=row["name"],
+        org_type=row["org_type"],
+        status=row["status"],
+        joined_at=row["joined_at"],
+    )
 
 
 async def network_name(network_id: int) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
+import polars as pl
+
 from consortium.analysis.eligibility import evaluate, prepare_bid
+from consortium.analysis.frames import BidFrames
 from consortium.analysis.totals import compute_totals
 from consortium.bids.figures import load_frames, terms_of
+from consortium.bids.profiles import member_profiles
 from consortium.bids.services import effective_status, rule_out, rules_from_stored
 from consortium.bids.tables import Bid, BidMember
 from consortium.documents.snapshot import (
@@ -19,7 +24,6 @@ from consortium.documents.snapshot import (
     SnapshotPledge,
     SnapshotRule,
 )
-from consortium.organisations.tables import Coverage, Organisation
 from consortium.pledges.tables import Pledge
 from consortium.reference.districts import REGIONS, district_name, districts
 from consortium.timeutil import as_utc
@@ -34,7 +38,7 @@ async def build_snapshot(bid_id: int, *, version: int, generated_by: str, genera
     )
     assert bid is not None
     rules = rules_from_stored(bid["rules"] or [])
-    frames = await load_frames(bid_id)
+    frames = submitted_only(await load_frames(bid_id))
     prepared = prepare_bid(frames)  # allocate once for both totals and eligibility
     members = await _members(bid_id)
     return Snapshot(
@@ -65,49 +69,64 @@ async def build_snapshot(bid_id: int, *, version: int, generated_by: str, genera
     )
 
 
+def submitted_only(frames: BidFrames) -> BidFrames:
+    """The bid's data without its draft and withdrawn pledges. The figures come out the same (the analysis counts
+    only submitted money), but the snapshot's counts of pledges by status then say nothing of anyone's drafts."""
+    pledges = frames.pledges.filter(pl.col("status") == "submitted")
+    areas = frames.pledge_areas.filter(pl.col("pledge_id").is_in(pledges["pledge_id"].implode()))
+    return dataclasses.replace(frames, pledges=pledges, pledge_areas=areas)
+
+
 async def _members(bid_id: int) -> list[SnapshotMember]:
     reference = districts()
     member_rows = await BidMember.select(BidMember.organisation, BidMember.status).where(BidMember.bid == bid_id)
     status = {int(r["organisation"]): r["status"] for r in member_rows}
     if not status:
         return []
-    organisations = await Organisation.select().where(Organisation.id.is_in(list(status)))
+    # Live while the bid is open; the copy frozen at the lock once it is locked or submitted.
+    profiles = await member_profiles(bid_id)
     coverage: dict[int, list[SnapshotCoverage]] = {}
-    for row in (
-        await Coverage.select().where(Coverage.organisation.is_in(list(status))).order_by(Coverage.district_code)
-    ):
-        district = reference.get(row["district_code"])
-        if district is None:
-            continue
-        coverage.setdefault(int(row["organisation"]), []).append(
-            SnapshotCoverage(
-                district_code=district.code,
-                district_name=district.name,
-                region_code=district.region_code,
-                region_name=REGIONS[district.region_code],
-                homes=row["homes"],
+    for organisation_id, profile in profiles.items():
+        for covered in profile.coverage:
+            district = reference.get(covered.district_code)
+            if district is None:
+                continue
+            coverage.setdefault(organisation_id, []).append(
+                SnapshotCoverage(
+                    district_code=district.code,
+                    district_name=district.name,
+                    region_code=district.region_code,
+                    region_name=REGIONS[district.region_code],
+                    homes=covered.homes,
+                )
             )
-        )
     pledges: dict[int, list[SnapshotPledge]] = {}
-    rows = await Pledge.select().where(Pledge.bid == bid_id).order_by(Pledge.id).output(load_json=True)
+    # A document holds only submitted pledges: a draft is its member's alone, and a withdrawn pledge is not part
+    # of the bid (see ``submitted_only``).
+    rows = (
+        await Pledge.select()
+        .where((Pledge.bid == bid_id) & (Pledge.status == "submitted"))
+        .order_by(Pledge.id)
+        .output(load_json=True)
+    )
     for row in rows:
         pledges.setdefault(int(row["organisation"]), []).append(_pledge(row))
     return [
         SnapshotMember(
-            organisation_id=org["id"],
-            name=org["name"],
-            org_type=org["org_type"],
-            identifier=org["org_id"],
-            homes=org["homes"],
-            website=org["website"],
-            contact_name=org["contact_name"],
-            contact_email=org["contact_email"],
-            description=org["description"],
-            member_status=status[int(org["id"])],
-            coverage=coverage.get(int(org["id"]), []),
-            pledges=pledges.get(int(org["id"]), []),
+            organisation_id=org.organisation_id,
+            name=org.name,
+            org_type=org.org_type,
+            identifier=org.org_id,
+            homes=org.homes,
+            website=org.website,
+            contact_name=org.contact_name,
+            contact_email=org.contact_email,
+            description=org.description,
+            member_status=status[org.organisation_id],
+            coverage=coverage.get(org.organisation_id, []),
+            pledges=pledges.get(org.organisation_id, []),
         )
-        for org in sorted(organisations, key=lambda o: (o["name"].casefold(), o["id"]))
+        for org in sorted(profiles.values(), key=lambda o: (o.name.casefold(), o.organisation_id))
     ]
 
 

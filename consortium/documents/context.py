@@ -240,8 +240,9 @@ class MemberProfile:
     coverage_count: str
     coverage_homes_known: bool  # the coverage list gives homes after each district
     regions: str
-    pledges: tuple[PledgeDetail, ...]  # submitted pledges, in full
-    other_pledges: str  # draft and withdrawn pledges in a few words ("" when none)
+    # Submitted pledges, in full. A draft is its member's alone and a withdrawn pledge is no part of the bid:
+    # neither is shown, counted or even mentioned (snapshots made before they were left out may still hold them).
+    pledges: tuple[PledgeDetail, ...]
 
 
 @dataclass(frozen=True)
@@ -587,8 +588,8 @@ def build_context(snapshot: Snapshot) -> BidContext:
         f"{excluded_pledged}."
     )
     calculation_notes = [
-        "Only submitted pledges from members who have joined the consortium are counted. "
-        "Draft and withdrawn pledges, and pledges from invited or withdrawn members, are not."
+        "Only submitted pledges from members who have joined the consortium are counted; pledges from invited or "
+        "withdrawn members are not. Pledges not yet submitted, or withdrawn, are not part of this document."
     ]
     if terms.match_for(totals.eligible_pence) != (totals.match_requested_pence, totals.match_capped):
         calculation_notes.append("The match requested is the figure recorded by the analysis at the snapshot.")
@@ -754,12 +755,6 @@ def build_context(snapshot: Snapshot) -> BidContext:
                 coverage_homes_known=any(c.homes is not None for c in member.coverage),
                 regions=", ".join(region_names) or "None recorded",
                 pledges=tuple(_pledge_detail(p) for p in pledges if p.status == "submitted"),
-                other_pledges="; ".join(
-                    f"{PLEDGE_STATUS_NAMES.get(p.status, humanise(p.status)).lower()} pledge {p.id} "
-                    f"({format_pence(p.amount_pence)})"
-                    for p in pledges
-                    if p.status != "submitted"
-                ),
             )
         )
 
@@ -770,9 +765,9 @@ def build_context(snapshot: Snapshot) -> BidContext:
         "Each member has recorded its own pledge, coverage and details in Consortium. Only submitted pledges of "
         "members who have joined and who meet every membership rule count towards the match requested.",
         "Every figure in this document is calculated from one snapshot of the bid, taken at the time shown below. "
-        "The snapshot is attached to this PDF as snapshot.json and every pledge as pledges.csv, so the figures can "
-        "be checked independently. The SHA-256 digest of snapshot.json is printed below and, shortened, in the "
-        "footer of every page.",
+        "The snapshot is attached to this PDF as snapshot.json and every submitted pledge as pledges.csv, so the "
+        "figures can be checked independently. The SHA-256 digest of snapshot.json is printed below and, "
+        "shortened, in the footer of every page.",
     )
     status_name = BID_STATUS_NAMES.get(bid.status, humanise(bid.status))
     provenance = (
@@ -782,7 +777,7 @@ def build_context(snapshot: Snapshot) -> BidContext:
         ProvenanceItem("Bid reference", f"Bid {bid.id}, status: {status_name}"),
         ProvenanceItem("Snapshot format", f"Schema version {snapshot.schema_version}"),
         ProvenanceItem("Snapshot SHA-256", sha),
-        ProvenanceItem("Attachments", "snapshot.json (the snapshot); pledges.csv (one row per pledge)"),
+        ProvenanceItem("Attachments", "snapshot.json (the snapshot); pledges.csv (one row per submitted pledge)"),
     )
 
     return BidContext(

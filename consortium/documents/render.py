@@ -7,7 +7,7 @@
 * The only URLs WeasyPrint may open are our own assets and ``data:`` URLs (``AssetFetcher``); everything else is
   refused, a second wall behind escaping every piece of user text.
 * The PDF carries two attachments: ``snapshot.json`` (the canonical snapshot, whose SHA-256 is printed in every page
-  footer) and ``pledges.csv`` (one row per pledge, cells neutralised against spreadsheet formula injection).
+  footer) and ``pledges.csv`` (one row per submitted pledge, cells neutralised against formula injection).
 * Output is deterministic: creation and modification dates come from ``snapshot.generated_at`` and the PDF file
   identifier from the snapshot digest, so the same snapshot always renders to the same bytes.
 * Speed: the cyclic garbage collector is paused during a render (``paused_garbage_collection``), pydyf compresses
@@ -272,12 +272,17 @@ def _cell(value: object) -> str:
 
 
 def pledges_csv(snapshot: Snapshot) -> bytes:
-    """One row per pledge of every member (UTF-8 with a byte order mark, so spreadsheets read it as UTF-8)."""
+    """One row per submitted pledge of every member (UTF-8 with a byte order mark, so spreadsheets read it as UTF-8).
+
+    Only submitted pledges: a draft is its member's alone and never reaches a funder, even from a snapshot made
+    before snapshots left drafts out."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for member in sorted(snapshot.members, key=lambda m: (m.name.casefold(), m.organisation_id)):
         for pledge in sorted(member.pledges, key=lambda p: p.id):
+            if pledge.status != "submitted":
+                continue
             pounds, pence = divmod(pledge.amount_pence, 100)
             row = (
                 member.name,
@@ -318,7 +323,7 @@ def _attachments(snapshot: Snapshot, snapshot_json: bytes, when: datetime) -> li
         Attachment(
             string=pledges_csv(snapshot),
             name="pledges.csv",
-            description="Every pledge, one row each",
+            description="Every submitted pledge, one row each",
             created=when,
             modified=when,
             relationship="Data",

@@ -1,8 +1,11 @@
 """The frozen data a bid document is rendered from.
 
 A ``Snapshot`` is everything the PDF shows, taken at one moment: the bid, its rules, every member with coverage and
-pledges, and the analysis results (``Totals`` and ``Eligibility``). It is plain msgspec data, so it can be stored,
-attached to the PDF as ``snapshot.json`` and rendered again later to the same bytes.
+submitted pledges, and the analysis results (``Totals`` and ``Eligibility``). It is plain msgspec data, so it can
+be stored, attached to the PDF as ``snapshot.json`` and rendered again later to the same bytes.
+
+A snapshot goes to the funder whole, so it holds only what members submitted: no draft pledge (a draft is its
+member's alone) and no withdrawn one (see ``consortium.documents.builder``).
 
 ``snapshot_to_json`` is canonical: keys are sorted, so equal snapshots always give equal bytes and the same
 ``snapshot_sha256``.
@@ -75,7 +78,7 @@ class SnapshotPledge(msgspec.Struct, frozen=True, kw_only=True):
     areas: list[SnapshotArea]
     board_approved: bool
     conditions: str
-    status: str  # draft | submitted | withdrawn
+    status: str  # "submitted" (snapshots made before drafts were left out may hold draft | withdrawn)
     version: int
     updated_at: UtcDateTime
 

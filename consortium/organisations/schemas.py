@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
-from consortium.schemas import DistrictCode, Homes, LongText, Name, ShortText
+from consortium.schemas import MAX_DISTRICT_ENTRIES, DistrictCode, Homes, LongText, Name, ShortText
 
 OrgType = Literal[
     "housing_association",
@@ -69,7 +69,7 @@ class CoverageRowIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CoverageReplace(msgspec.Struct, forbid_unknown_fields=True):
-    districts: list[CoverageRowIn]
+    districts: Annotated[list[CoverageRowIn], msgspec.Meta(max_length=MAX_DISTRICT_ENTRIES)]
 
 
 class CoverageRow(msgspec.Struct):

@@ -11,21 +11,20 @@ import msgspec
 from consortium.accounts.principal import Principal
 from consortium.accounts.services import normalise_email
 from consortium.audit import services as audit
-from consortium.bids.tables import Bid, BidMember
-from consortium.db import share_locked, write_transaction
+from consortium.bids.services import lock_expired_bids
+from consortium.bids.tables import BidMember
+from consortium.db import update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
+from consortium.networks.tables import Network
 from consortium.organisations import schemas
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
-from consortium.timeutil import uk_time_text, utc_now
+from consortium.timeutil import utc_now
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
-# Profile fields the eligibility rules and totals read: frozen, like coverage, while a bid the organisation is in
-# is locked, so a locked bid's figures cannot move under the convenor.
-FIGURE_FIELDS = {"org_type": "type", "org_id": "identifier", "homes": "number of homes"}
 
 
 async def _visible_to(principal: Principal, organisation_id: int) -> bool:
@@ -78,16 +77,9 @@ async def _clean_profile(values: dict[str, Any], *, organisation_id: int | None)
             values["org_id"] = validate_org_id(values["org_id"])
         except InvalidIdentifier as error:
             raise BadInput(str(error), field="org_id") from error
-        clash = Organisation.select(Organisation.name).where(Organisation.org_id == values["org_id"])
-        if organisation_id is not None:
-            clash = clash.where(Organisation.id != organisation_id)
-        other = await clash.first()
-        if other:
-            raise Conflict(
-                f"{values['org_id']} already belongs to {other['name']} in Consortium. "
-                "Ask someone from that organisation to invite you to it instead.",
-                field="org_id",
-            )
+        # Whether another organisation uses it is a question for each network it is a member of, asked inside the
+        # write (require_identifier_free_in_networks): anyone may type any number, so a global check would tell a
+        # stranger who holds it and let whoever typed it first block the real holder.
     elif "org_id" in values:
         values["org_id"] = None
     for field in ("website", "contact_name", "contact_email"):
@@ -98,6 +90,54 @@ async def _clean_profile(values: dict[str, Any], *, organisation_id: int | None)
     if values.get("contact_email"):
         values["contact_email"] = clean_contact_email(values["contact_email"])
     return values
+
+
+# Memberships that hold an identifier in a network: a withdrawn organisation's number is free for the real holder.
+HOLDING_STATUSES = ["joined", "pending"]
+
+
+def identifier_taken(org_id: str) -> Conflict:
+    # Never names the other organisation: the person asking may not be able to see it.
+    return Conflict(
+        f"Another member organisation of this network already uses the identifier {org_id}. Check the number; if it "
+        "is your organisation's, ask the network's convenor to sort it out.",
+        field="org_id",
+    )
+
+
+async def lock_networks(network_ids: set[int]) -> None:
+    """Row-lock the networks (FOR UPDATE, in id order, on PostgreSQL) so that checking an identifier against a
+    network's members and then joining or changing it cannot interleave with another such check. Call inside the
+    write transaction before any bid row is locked, as every caller does, so two writers never wait on each other
+    in opposite orders. SQLite needs nothing: its write transactions run one at a time."""
+    if network_ids:
+        query = Network.select(Network.id).where(Network.id.is_in(sorted(network_ids))).order_by(Network.id)
+        await update_locked(query)
+
+
+async def networks_of(organisation_id: int) -> set[int]:
+    """The networks whose bids the organisation has joined (or waits to join)."""
+    rows = await BidMember.select(BidMember.bid.network.as_alias("network")).where(
+        (BidMember.organisation == organisation_id) & BidMember.status.is_in(HOLDING_STATUSES)
+    )
+    return {int(r["network"]) for r in rows}
+
+
+async def require_identifier_free(organisation_id: int, network_ids: set[int]) -> None:
+    """Refuse (409) when another member organisation of one of ``network_ids`` has the same identifier as this
+    organisation. Call inside the write transaction, after ``lock_networks(network_ids)``."""
+    row = await Organisation.select(Organisation.org_id).where(Organisation.id == organisation_id).first()
+    org_id = row["org_id"] if row else None
+    if not org_id or not network_ids:
+        return
+    clash = await BidMember.exists().where(
+        BidMember.bid.network.is_in(sorted(network_ids))
+        & BidMember.status.is_in(HOLDING_STATUSES)
+        & (BidMember.organisation != organisation_id)
+        & (BidMember.organisation.org_id == org_id)
+    )
+    if clash:
+        raise identifier_taken(org_id)
 
 
 WEBSITE_PROBLEM = "Enter the website address, like www.example.org.uk."
@@ -174,13 +214,17 @@ async def update_organisation(
     changes = {f: getattr(data, f) for f in PROFILE_FIELDS if getattr(data, f) is not msgspec.UNSET}
     changes = await _clean_profile(changes, organisation_id=organisation_id)
     async with write_transaction():
+        networks: set[int] = set()
+        if changes.get("org_id"):
+            # Networks first (the lock order every writer keeps), then the bids.
+            networks = await networks_of(organisation_id)
+            await lock_networks(networks)
+        await _keep_locked_bids_as_they_are()
         before = await _get_row(organisation_id)
-        await _require_figures_unlocked(
-            organisation_id, [k for k in FIGURE_FIELDS if k in changes and changes[k] != before[k]]
-        )
         await Organisation.update(
             {**{getattr(Organisation, k): v for k, v in changes.items()}, Organisation.updated_at: utc_now()}
         ).where(Organisation.id == organisation_id)
+        await require_identifier_free(organisation_id, networks)
         await audit.record(
             principal,
             "organisation.update",
@@ -243,33 +287,12 @@ def resolve_coverage(rows: list[schemas.CoverageRowIn]) -> list[tuple[str, int |
     return list(resolved.items())
 
 
-async def _locked_bids_of(organisation_id: int) -> list[dict[str, Any]]:
-    query = Bid.select(Bid.title, Bid.status, Bid.deadline).where(
-        Bid.id.is_in(
-            BidMember.select(BidMember.bid).where(
-                (BidMember.organisation == organisation_id) & (BidMember.status == "joined")
-            )
-        )
-    )
-    rows = await share_locked(query)  # held until we commit, so a lock of the bid waits for this change
-    now = utc_now()
-    return [r for r in rows if r["status"] == "locked" or (r["status"] == "open" and r["deadline"] <= now)]
-
-
-async def _require_figures_unlocked(organisation_id: int, changing: list[str]) -> None:
-    """Refuse (409) a change to ``changing`` figure fields while a bid the organisation has joined is locked.
-    Call inside the write transaction."""
-    if not changing:
-        return
-    locked = await _locked_bids_of(organisation_id)
-    if locked:
-        bid = locked[0]
-        fields = " and ".join(FIGURE_FIELDS[k] for k in changing)
-        raise Conflict(
-            f"'{bid['title']}' is locked (deadline {uk_time_text(bid['deadline'])}), so your organisation's {fields} "
-            "cannot change now: the bid's eligibility depends on it. Ask the convenor to unlock the bid.",
-            field=changing[0],
-        )
+async def _keep_locked_bids_as_they_are() -> None:
+    """Called inside every change to an organisation's profile or districts, before the change applies. A locked or
+    submitted bid reads the copy of its members frozen at the lock (consortium.bids.profiles), so the change reaches
+    only bids still open; a bid whose deadline has passed but whose lock is not yet recorded is locked (and its
+    copies taken) first, so it keeps the profile it had at its deadline."""
+    await lock_expired_bids()
 
 
 async def replace_coverage(
@@ -283,13 +306,7 @@ async def replace_coverage(
         raise BadInput(f"There are only {len(districts())} districts in the UK; the list has {len(data.districts)}.")
     resolved = resolve_coverage(data.districts)
     async with write_transaction():
-        locked = await _locked_bids_of(organisation_id)
-        if locked:
-            bid = locked[0]
-            raise Conflict(
-                f"'{bid['title']}' is locked (deadline {uk_time_text(bid['deadline'])}), so your coverage cannot "
-                "change now. Ask the convenor to unlock the bid."
-            )
+        await _keep_locked_bids_as_they_are()
         before = await Coverage.select(Coverage.district_code, Coverage.homes).where(
             Coverage.organisation == organisation_id
         )

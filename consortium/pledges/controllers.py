@@ -25,7 +25,7 @@ class BidPledgeController(Controller):
     ) -> schemas.Pledge:
         return await pledges.create_pledge(user, bid_id, data)
 
-    @get("/", summary="Pledges you can see (members: their own only)")
+    @get("/", summary="Pledges you can see (members: their own; convenors: submitted ones, never drafts)")
     async def index(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Pledge]:
         return await pledges.list_pledges(user, bid_id)
 
@@ -67,7 +67,7 @@ class PledgeExportController(Controller):
 
     @get(
         "/{bid_id:int}/pledges.csv",
-        summary="Every pledge in the bid as a CSV for spreadsheets (convenors)",
+        summary="Every submitted pledge in the bid as a CSV for spreadsheets (convenors; drafts stay private)",
         media_type="text/csv",
     )
     async def export(self, user: CurrentUser, bid_id: FromPath[int]) -> Response[bytes]:

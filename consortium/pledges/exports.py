@@ -1,4 +1,5 @@
-"""The convenor's CSV of a bid's pledges, built with Polars.
+"""The convenor's CSV of a bid's pledges, built with Polars: every pledge that was submitted (a withdrawn one marked
+withdrawn), never a draft, which is its member's alone.
 
 Spreadsheets run cells that begin with = + - @ (and tab or carriage return) as formulas, so any text cell that
 begins with one of them gets a leading apostrophe: what a member typed is shown, never run."""
@@ -77,5 +78,6 @@ async def pledges_csv(principal: Principal, bid_id: int) -> tuple[bytes, str]:
     """The CSV (UTF-8 with a byte-order mark, so spreadsheets read £ right) and a file name; convenors only."""
     access = await bid_access(principal, bid_id)
     access.require_convenor()
-    pledges = await list_pledges(principal, bid_id)
+    # The convenor's list already leaves drafts out; filtered again here because this file is what gets forwarded.
+    pledges = [p for p in await list_pledges(principal, bid_id) if p.status != "draft" and p.submitted_at is not None]
     return ("\ufeff" + pledges_csv_text(pledges)).encode("utf-8"), f"bid-{bid_id}-pledges.csv"

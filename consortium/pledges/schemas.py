@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from consortium.schemas import DistrictCode, LongText, Pence, PositivePence, Themes
+from consortium.schemas import MAX_DISTRICT_ENTRIES, DistrictCode, LongText, Pence, PositivePence, Themes
 
 PledgeStatus = Literal["draft", "submitted", "withdrawn"]
 
@@ -15,11 +15,14 @@ class PledgeArea(msgspec.Struct, forbid_unknown_fields=True):
     amount_pence: Pence | None = None
 
 
+PledgeAreas = Annotated[list[PledgeArea], msgspec.Meta(max_length=MAX_DISTRICT_ENTRIES)]
+
+
 class PledgeCreate(msgspec.Struct, forbid_unknown_fields=True):
     amount_pence: PositivePence
     purpose: LongText = ""
     themes: Themes = msgspec.field(default_factory=list)
-    areas: list[PledgeArea] = msgspec.field(default_factory=list)
+    areas: PledgeAreas = msgspec.field(default_factory=list)
     board_approved: bool = False
     conditions: LongText = ""
     organisation_id: int | None = None  # needed only if you act for more than one organisation in this bid
@@ -30,7 +33,7 @@ class PledgeUpdate(msgspec.Struct, forbid_unknown_fields=True):
     amount_pence: PositivePence | msgspec.UnsetType = msgspec.UNSET
     purpose: LongText | msgspec.UnsetType = msgspec.UNSET
     themes: Themes | msgspec.UnsetType = msgspec.UNSET
-    areas: list[PledgeArea] | msgspec.UnsetType = msgspec.UNSET
+    areas: PledgeAreas | msgspec.UnsetType = msgspec.UNSET
     board_approved: bool | msgspec.UnsetType = msgspec.UNSET
     conditions: LongText | msgspec.UnsetType = msgspec.UNSET
 

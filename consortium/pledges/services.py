@@ -1,4 +1,9 @@
-"""Pledges: members enter, change, submit and withdraw them; convenors read them all.
+"""Pledges: members enter, change, submit and withdraw them; convenors read the submitted ones.
+
+A draft (saved but never submitted, including a draft withdrawn before it was ever submitted) is its member's alone:
+nobody else reads it, in a list, by its number, in its history or in a CSV. The convenor learns only how many
+drafts there are (the dashboard's count). Once submitted, the pledge is the convenor's to read too, but not what it
+said while it was a draft (its history before the submission shows only that it was a draft).
 
 Every change is optimistic: it names the version it changes, and a stale version is refused (412) with the
 current one, so two people editing at once never silently overwrite each other."""
@@ -189,18 +194,31 @@ async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeC
     return pledge_out(row)
 
 
+def never_submitted(row: dict[str, Any]) -> bool:
+    """A draft: a pledge saved but never submitted (a draft withdrawn before submission is one too)."""
+    return row["status"] == "draft" or row["submitted_at"] is None
+
+
+def _ever_submitted() -> Any:
+    """The query form of ``not never_submitted(row)``."""
+    return (Pledge.status != "draft") & Pledge.submitted_at.is_not_null()
+
+
 async def _visible_row(principal: Principal, pledge_id: int) -> tuple[dict[str, Any], BidAccess]:
     row = await _row(pledge_id)
     if row is None:
         raise NotFound(NOT_FOUND)
     try:
-        access = await bid_access(principal, int(row["bid"]))
+        # An organisation that withdrew still reads its own pledges and their history.
+        access = await bid_access(principal, int(row["bid"]), include_withdrawn=True)
     except NotFound:
         raise NotFound(NOT_FOUND) from None
-    if access.role == "member" and int(row["organisation"]) not in access.organisation_ids:
+    if access.role in {"member", "withdrawn"} and int(row["organisation"]) not in access.organisation_ids:
         raise NotFound(NOT_FOUND)
     if access.role == "viewer":
         raise NotFound(NOT_FOUND)
+    if never_submitted(row) and not principal.acts_for(int(row["organisation"])):
+        raise NotFound(NOT_FOUND)  # a draft is its member's alone: the convenor is told no more than a stranger
     return row, access
 
 
@@ -210,12 +228,14 @@ async def read_pledge(principal: Principal, pledge_id: int) -> schemas.Pledge:
 
 
 async def list_pledges(principal: Principal, bid_id: int) -> list[schemas.Pledge]:
-    access = await bid_access(principal, bid_id)
+    access = await bid_access(principal, bid_id, include_withdrawn=True)
     if access.role == "viewer":
         raise Forbidden("Funders see pledges in the bid document, not here.")
     query = _select().where(Pledge.bid == bid_id)
-    if access.role == "member":
+    if access.role in {"member", "withdrawn"}:
         query = query.where(Pledge.organisation.is_in(list(access.organisation_ids)))
+    else:
+        query = query.where(_ever_submitted())  # the convenor never reads a draft
     rows = await query.order_by(Pledge.organisation.name).order_by(Pledge.id).output(load_json=True)
     return [pledge_out(r) for r in rows]
 
@@ -254,7 +274,7 @@ async def _apply(
 ) -> schemas.Pledge:
     """Shared path for every pledge change: access, bid open, version check and audit, in one transaction."""
     row, access = await _visible_row(principal, pledge_id)
-    if access.role != "member":
+    if access.role not in {"member", "withdrawn"}:  # a withdrawn organisation is told why below (409)
         raise Forbidden("Only the organisation that made this pledge can change it.")
     async with write_transaction():
         require_accepting_changes(await bid_for_write(int(row["bid"])))
@@ -336,11 +356,36 @@ async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | 
     return await _apply(principal, pledge_id, expected, "withdraw", changes_for)
 
 
+DRAFT_EVENT_KEYS = ("status", "version")  # what others read of a change made while the pledge was a draft
+
+
+def without_draft_content(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A pledge's history as someone other than its member reads it: each change made before the pledge was first
+    submitted keeps its time, author and action but only its status and version, never what the draft said."""
+    shown = []
+    submitted = False
+    for event in events:
+        created_submitted = event["action"] == "pledge.create" and (event["after"] or {}).get("status") == "submitted"
+        if not submitted and not created_submitted and event["action"] != "pledge.submit":
+            event = event | {
+                side: {k: v for k, v in event[side].items() if k in DRAFT_EVENT_KEYS}
+                if isinstance(event[side], dict)
+                else None
+                for side in ("before", "after")
+            }
+        submitted = submitted or created_submitted or event["action"] == "pledge.submit"
+        shown.append(event)
+    return shown
+
+
 async def pledge_history(principal: Principal, pledge_id: int) -> list[schemas.PledgeEvent]:
-    await _visible_row(principal, pledge_id)
+    row, _ = await _visible_row(principal, pledge_id)
+    events = await audit.history("pledge", pledge_id)
+    if not principal.acts_for(int(row["organisation"])):
+        events = without_draft_content(events)
     return [
         schemas.PledgeEvent(
             id=e["id"], at=e["at"], by=e["actor_label"], action=e["action"], before=e["before"], after=e["after"]
         )
-        for e in await audit.history("pledge", pledge_id)
+        for e in events
     ]

@@ -12,7 +12,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from consortium.errors import ServiceError
+from consortium.errors import SAME_CHANGE_AT_ONCE, Conflict, ServiceError, is_unique_violation
 from consortium.web.pages.errorpages import is_page_request, page_error_response
 
 logger = logging.getLogger("consortium")
@@ -175,3 +175,13 @@ def unexpected_error_response(request: Request[Any, Any, Any], error: Exception)
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         media_type=MediaType.JSON,
     )
+
+
+def integrity_error_response(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """The safety net under every check-then-insert: a unique index refusing the loser of a race becomes 409 (the
+    change can simply be made again), logged so the race can be found and closed properly; any other integrity
+    error is a fault of ours (500)."""
+    if not is_unique_violation(error):
+        return unexpected_error_response(request, error)
+    logger.warning("Unique constraint refused a concurrent change on %s %s: %s", request.method, request.url.path, error)
+    return service_error_response(request, Conflict(SAME_CHANGE_AT_ONCE))

@@ -41,7 +41,10 @@ async def _resolve(request: Request[Any, Any, Any]) -> Principal | None:
             raise NotSignedIn("Send your API token as 'Authorization: Bearer <token>'.")
         principal = await accounts.principal_for_api_token(token.strip())
         if principal is None:
-            raise NotSignedIn("That API token is not valid or has been revoked. Create a new one after signing in.")
+            raise NotSignedIn(
+                "That API token is not one we made. Check it was copied whole, or sign in and create "
+                "a new one on your account page."
+            )
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

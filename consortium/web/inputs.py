@@ -1,5 +1,10 @@
 """One check on everything sent, before any handler sees it: no invisible control characters in text.
 
+(The services check their input against the same rules again, ``consortium.validation``: this early check covers
+what never reaches a service, such as the address and the query string, and answers a JSON body before it is
+decoded into a struct. Forms are checked field by field by the pages and the services, so each problem is shown
+at its field.)
+
 A NUL byte cannot be stored in a PostgreSQL text column, and the other control characters (apart from tab and
 line breaks) have no business in names, purposes or codes: they hide text from people and break exports. Rather
 than trusting every field type to remember, the address, the query string and every string (and key) in a JSON
@@ -14,51 +19,17 @@ import msgspec
 from litestar import Request
 
 from consortium.errors import BadInput, NotFound
+from consortium.validation import CONTROL, control_message, find_control
 
-# C0 controls other than tab and line breaks, DEL, and the bidirectional overrides and isolates that can make
-# text display in a different order from the one it is stored in ("Trojan Source").
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-# Bytes that may begin such a character in a JSON body: an escape, DEL, or the UTF-8 of U+202A-E / U+2066-9.
+# Bytes that may begin a control character in a JSON body: an escape, DEL, or the UTF-8 of U+202A-E / U+2066-9.
 _MAYBE_CONTROL = re.compile(rb"\\|\x7f|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 LARGEST_ID = 2**63 - 1
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _describe(text: str) -> str:
-    found = CONTROL.search(text)
-    assert found is not None
-    character = found.group()
-    if character == "\x00":
-        return "a NUL byte"
-    if character >= "\u202a":
-        return f"the invisible text-direction control U+{ord(character):04X}"
-    return f"the control character U+{ord(character):04X}"
-
-
 def _problem(where: str, text: str, field: str | None = None) -> BadInput:
-    return BadInput(
-        f"{where} contains {_describe(text)}, which is not allowed. Remove it (it is invisible: retype the text "
-        "rather than pasting it) and send again.",
-        field=field,
-    )
-
-
-def _first_bad(value: Any, path: str) -> tuple[str, str] | None:
-    if isinstance(value, str):
-        return (path or "body", value) if CONTROL.search(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and CONTROL.search(key):
-                return (path or "body", key)
-            if (found := _first_bad(item, where)) is not None:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            if (found := _first_bad(item, f"{path}[{index}]")) is not None:
-                return found
-    return None
+    return BadInput(control_message(where, text), field=field)
 
 
 async def reject_control_characters(request: Request[Any, Any, Any]) -> None:
@@ -83,5 +54,6 @@ async def reject_control_characters(request: Request[Any, Any, Any]) -> None:
         decoded = msgspec.json.decode(body)
     except msgspec.DecodeError:
         return  # the handler's own decoding reports malformed JSON
-    if (found := _first_bad(decoded, "")) is not None:
-        raise _problem(f"The field '{found[0]}'", found[1], field=found[0])
+    if (found := find_control(decoded)) is not None:
+        where = found[0] or "body"
+        raise _problem(f"The field '{where}'", found[1], field=where)

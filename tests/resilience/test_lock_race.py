@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consortium.audit.tables import AuditEvent
+from consortium.bids.profiles import member_profiles
 from consortium.organisations.tables import Coverage
 from consortium.pledges.tables import Pledge
 from consortium.reference.districts import districts
@@ -98,7 +99,10 @@ async def test_members_and_convenor_at_once_nothing_lost_nothing_after_the_lock(
     # Every write either landed or was refused for the lock (or, for a stale If-Match, for its version).
     assert {s for _, s in statuses} <= {200, 201, 409, 412}, statuses
     late = [w for w in writes if w["sent"] > lock_times["done"]]
-    assert late and all(w["status"] == 409 for w in late), "every write sent after the lock is refused"
+    late_pledges = [w for w in late if w["kind"].startswith("pledge.")]
+    assert late_pledges and all(w["status"] == 409 for w in late_pledges), "every pledge sent after the lock is refused"
+    # Districts belong to the organisation and may change after the lock; the locked bid keeps its copy (below).
+    assert all(w["status"] == 200 for w in late if w["kind"] == "coverage.replace")
     assert any(w["status"] in (200, 201) for w in writes), "some writes landed before the lock"
 
     # Nothing lands after the lock: every change's audit event precedes the lock's.
@@ -109,7 +113,20 @@ async def test_members_and_convenor_at_once_nothing_lost_nothing_after_the_lock(
     )
     lock_event = next(e for e in events if e["action"] == "bid.lock")
     changes = [e for e in events if e["action"] in {"pledge.create", "pledge.update", "coverage.replace"}]
-    assert all(e["id"] < lock_event["id"] for e in changes), "a change was recorded after the lock"
+    pledge_changes = [e for e in changes if e["action"] != "coverage.replace"]
+    assert all(e["id"] < lock_event["id"] for e in pledge_changes), "a pledge change was recorded after the lock"
+    # The locked bid reads each member's districts as the last change before the lock left them.
+    profiles = await member_profiles(bid["id"])
+    for org_id, _ in members:
+        before_lock = [
+            e
+            for e in changes
+            if e["action"] == "coverage.replace" and e["entity_id"] == org_id and e["id"] < lock_event["id"]
+        ]
+        expected = sorted(
+            (d["district_code"], d["homes"]) for d in (before_lock[-1]["after"]["districts"] if before_lock else [])
+        )
+        assert sorted((c.district_code, c.homes) for c in profiles[org_id].coverage) == expected
 
     # No accepted write is lost: one audit event per 2xx, and the data equals the last accepted write.
     accepted = Counter(w["kind"] for w in writes if w["status"] in (200, 201))
@@ -177,15 +194,17 @@ async def _write_held_open_across_the_lock(
 
 
 async def test_a_write_in_flight_cannot_commit_after_the_lock(client: Client, monkeypatch: Any) -> None:
-    """The lock and a member's write race on the bid row: either the write commits first (and the lock waits for
-    it) or the lock commits first and the write is refused; never a write committed after the lock."""
+    """The lock and a member's write race. A pledge races on the bid row: either the write commits first (and the
+    lock waits for it) or the lock commits first and the write is refused; never a write committed after the lock.
+    An organisation's districts may change at any time, but the locked bid keeps the copy it took at the lock: the
+    new districts if the change committed first, the old ones otherwise."""
     from consortium.organisations import services as organisation_services
     from consortium.pledges import services as pledge_services
 
     network_id, convenor_headers = await convenor()
     cases = [
         (pledge_services, "bid_for_write", "pledge"),
-        (organisation_services, "_locked_bids_of", "coverage"),
+        (organisation_services, "_keep_locked_bids_as_they_are", "coverage"),
     ]
     for module, check, what in cases:
         bid = await open_bid(client, convenor_headers, network_id)
@@ -207,7 +226,13 @@ async def test_a_write_in_flight_cannot_commit_after_the_lock(client: Client, mo
             status, write_done, lock_done = await _write_held_open_across_the_lock(
                 client, patched, module, check, write, convenor_headers, bid["id"]
             )
-        if status == 200:
+        if what == "coverage":
+            assert status == 200
+            frozen = (await member_profiles(bid["id"]))[org_id]
+            assert frozen.frozen_at is not None
+            expected = ["E08000003"] if write_done < lock_done else []
+            assert [c.district_code for c in frozen.coverage] == expected
+        elif status == 200:
             assert write_done < lock_done, f"{what}: the write committed after the lock had"
         else:
             assert status == 409, what

@@ -19,6 +19,7 @@ from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.timeutil import UK, as_utc, utc_now
+from consortium.validation import control_message, find_control
 
 
 @dataclass
@@ -220,6 +221,18 @@ _LENGTH = re.compile(r"length <= (\d+)")
 _RANGE = re.compile(r"Expected `int` (<=|>=) (-?\d+)")
 
 
+def _target_and_label(
+    path: str, labels: Mapping[str, str], field_ids: Mapping[str, str] | None
+) -> tuple[str | None, str, str, str]:
+    """For a msgspec path ("areas[0].amount_pence"): the form field it belongs to, its label in words, the top-level
+    name and the path without list positions."""
+    name = path.split(".")[0].split("[")[0]
+    leaf = re.sub(r"\[\d+\]", "", path)
+    label = labels.get(leaf, labels.get(name, name.removesuffix("_pence").replace("_", " ")))
+    target = (field_ids or {}).get(name, name.removesuffix("_pence")) or None
+    return target, label, name, leaf
+
+
 def convert(
     data: dict[str, Any],
     type_: type[Any],
@@ -227,19 +240,17 @@ def convert(
     labels: Mapping[str, str],
     field_ids: Mapping[str, str] | None = None,
 ) -> Any:
-    """``data`` as ``type_`` (checking its length and range constraints); a problem names the field in words.
+    """``data`` as ``type_`` (checking its length and range constraints, and that no text holds a control character,
+    as the services do: ``consortium.validation``); a problem names the field in words.
 
     The problem links to ``field_ids[name]``; without one, to the name less any ``_pence`` (``amount_pence`` is
     typed, in pounds, into ``amount``). A label can be given for the whole path (``areas.amount_pence``)."""
     try:
-        return msgspec.convert(data, type_)
+        converted = msgspec.convert(data, type_)
     except msgspec.ValidationError as error:
         message = str(error)
         path = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else ""
-        name = path.split(".")[0].split("[")[0]
-        leaf = re.sub(r"\[\d+\]", "", path)
-        label = labels.get(leaf, labels.get(name, name.removesuffix("_pence").replace("_", " ")))
-        target = (field_ids or {}).get(name, name.removesuffix("_pence")) or None
+        target, label, name, leaf = _target_and_label(path, labels, field_ids)
         limit = _LENGTH.search(message)
         bound = _RANGE.search(message)
         if limit and "Expected `array`" in message:
@@ -256,3 +267,19 @@ def convert(
         else:
             errors.add(target, f"Check {label}: {message.split(' - at ')[0]}.")
         return None
+    found = find_control(converted)
+    if found is not None:
+        target, label, _, _ = _target_and_label(found[0], labels, field_ids)
+        errors.add(target, control_message(f"{label[:1].upper()}{label[1:]}", found[1]))
+        return None
+    return converted
+
+
+def refuse_control_characters(values: Mapping[str, Any], errors: FormErrors, labels: Mapping[str, str]) -> None:
+    """A problem at each field whose typed text holds a control character (``values``: field id -> text), for forms
+    whose text reaches the services another way than through ``convert``."""
+    for field_id, value in values.items():
+        found = find_control(value)
+        if found is not None:
+            label = labels.get(field_id, field_id.replace("_", " "))
+            errors.add(field_id, control_message(f"{label[:1].upper()}{label[1:]}", found[1]))

@@ -43,7 +43,8 @@ LABELS = {
     "themes": "each theme",
 }
 ACTION_MESSAGES = {
-    "draft": "Your pledge is saved as a draft. The convenor sees it once you submit it.",
+    "draft": "Your pledge is saved as a draft, which only your organisation can see. The convenor sees it once you "
+    "submit it.",
     "save": "Your changes are saved.",
     "unchanged": "Nothing had changed, so the pledge is as it was.",
     "submit": "Your pledge is submitted. It now counts towards the bid.",

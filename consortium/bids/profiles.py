@@ -1,0 +1,137 @@
+"""What a bid reads of its member organisations: their profile and the districts they cover.
+
+While a bid is open it reads them live. When it locks (by the convenor, or at its deadline) each membership keeps a
+copy (``BidMember.frozen_profile``), and from then on the bid (its totals, eligibility, dashboard and document)
+reads only the copy: a member that changes its type, homes, identifier or districts afterwards changes them for
+later bids, never for a locked or submitted one. Unlocking drops the copies, so a re-opened bid reads live again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from consortium.bids.tables import BidMember
+from consortium.organisations.tables import Coverage, Organisation
+from consortium.timeutil import utc_now
+
+# The statuses in which a bid reads its members' frozen copies rather than their live profiles.
+FROZEN_STATUSES = frozenset({"locked", "submitted"})
+
+
+class CoveredDistrict(msgspec.Struct, frozen=True):
+    district_code: str
+    homes: int | None
+
+
+class MemberProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """An organisation as a bid sees it: live while the bid is open, as it stood at the lock afterwards."""
+
+    organisation_id: int
+    name: str
+    org_type: str
+    org_id: str | None
+    homes: int | None
+    website: str | None
+    contact_name: str | None
+    contact_email: str | None
+    description: str
+    coverage: list[CoveredDistrict]
+    frozen_at: datetime | None = None  # when the copy was taken; None for a live profile
+
+
+class _Frozen(msgspec.Struct, frozen=True, kw_only=True):
+    """The stored copy: the profile without its organisation id (the membership row names it)."""
+
+    name: str
+    org_type: str
+    org_id: str | None
+    homes: int | None
+    website: str | None
+    contact_name: str | None
+    contact_email: str | None
+    description: str
+    coverage: list[CoveredDistrict]
+
+
+_PROFILE_COLUMNS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
+
+
+async def _live_profiles(organisation_ids: list[int]) -> dict[int, MemberProfile]:
+    if not organisation_ids:
+        return {}
+    organisations = await Organisation.select(
+        Organisation.id, *(getattr(Organisation, column) for column in _PROFILE_COLUMNS)
+    ).where(Organisation.id.is_in(organisation_ids))
+    coverage: dict[int, list[CoveredDistrict]] = {}
+    rows = (
+        await Coverage.select(Coverage.organisation, Coverage.district_code, Coverage.homes)
+        .where(Coverage.organisation.is_in(organisation_ids))
+        .order_by(Coverage.district_code)
+    )
+    for row in rows:
+        coverage.setdefault(int(row["organisation"]), []).append(CoveredDistrict(row["district_code"], row["homes"]))
+    return {
+        int(org["id"]): MemberProfile(
+            organisation_id=int(org["id"]),
+            **{column: org[column] for column in _PROFILE_COLUMNS},
+            coverage=coverage.get(int(org["id"]), []),
+        )
+        for org in organisations
+    }
+
+
+async def member_profiles(bid_id: int) -> dict[int, MemberProfile]:
+    """Every member organisation of the bid (any membership status) as the bid sees it: the frozen copy where the
+    membership has one, the live profile otherwise."""
+    memberships = await BidMember.select(BidMember.organisation, BidMember.frozen_profile, BidMember.frozen_at).where(
+        BidMember.bid == bid_id
+    )
+    profiles: dict[int, MemberProfile] = {}
+    live: list[int] = []
+    for row in memberships:
+        organisation_id = int(row["organisation"])
+        stored = row["frozen_profile"]
+        if stored is None:
+            live.append(organisation_id)
+            continue
+        frozen = msgspec.json.decode(stored, type=_Frozen)  # the JSON column, read as its text
+        profiles[organisation_id] = MemberProfile(
+            organisation_id=organisation_id,
+            **{field: getattr(frozen, field) for field in _Frozen.__struct_fields__},
+            frozen_at=row["frozen_at"],
+        )
+    profiles.update(await _live_profiles(live))
+    return profiles
+
+
+async def freeze_profiles(bid_ids: list[int]) -> None:
+    """Copy each member's live profile and coverage onto its membership of these bids, where no copy exists yet.
+    Call inside the write transaction that locks the bids, so the copy is the profile at the moment of the lock."""
+    if not bid_ids:
+        return
+    memberships = await BidMember.select(BidMember.id, BidMember.organisation).where(
+        BidMember.bid.is_in(bid_ids) & BidMember.frozen_profile.is_null()
+    )
+    live = await _live_profiles(sorted({int(row["organisation"]) for row in memberships}))
+    now = utc_now()
+    for row in memberships:
+        profile = live.get(int(row["organisation"]))
+        if profile is None:
+            continue
+        frozen = _Frozen(**{field: getattr(profile, field) for field in _Frozen.__struct_fields__})
+        await BidMember.update(
+            {BidMember.frozen_profile: msgspec.json.encode(frozen).decode(), BidMember.frozen_at: now}
+        ).where(BidMember.id == row["id"])
+
+
+async def thaw_profiles(bid_id: int) -> None:
+    """Drop the bid's copies (it is open again, so it reads its members live). Inside the unlocking transaction."""
+    await BidMember.update({BidMember.frozen_profile: None, BidMember.frozen_at: None}).where(BidMember.bid == bid_id)
+
+
+def profile_fields(profile: MemberProfile) -> dict[str, Any]:
+    """The profile's organisation columns by name, for callers that build rows from them."""
+    return {column: getattr(profile, column) for column in _PROFILE_COLUMNS}

@@ -1,0 +1,184 @@
+"""One set of field rules for every way in: the JSON API, HTML forms, HTMX fragments, uploads and the command line.
+
+The rules live in the input schemas' annotations (``consortium.schemas``: lengths, ranges, list sizes). Litestar
+checks them when it decodes a JSON body, but a page or a script that builds a schema struct itself skips them,
+and no annotation says "no control characters". So every service use case that takes input calls ``checked`` (a
+struct) or ``checked_value`` (a plain argument) first: the value is converted again against its own annotated
+type, and every string in it (keys too) is scanned for control characters and text-direction overrides. A problem
+is a ``BadInput`` (422) naming the field, whichever way the input came.
+
+``CONTROL`` is also what the web layer's request check (``consortium.web.inputs``) and the forms use, so the API,
+the pages and the services refuse exactly the same characters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+import msgspec
+
+from consortium.errors import BadInput
+
+__all__ = [
+    "CONTROL",
+    "checked",
+    "checked_value",
+    "control_message",
+    "describe_control",
+    "find_control",
+    "invalid",
+]
+
+# C0 controls other than tab and line breaks, DEL, and the bidirectional overrides and isolates that can make
+# text display in a different order from the one it is stored in ("Trojan Source"). A NUL cannot be stored in a
+# PostgreSQL text column at all; the rest hide text from people and break exports.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T")
+
+# Kept as they are when a struct is turned back into plain values to be checked again (msgspec checks their own
+# constraints, such as a datetime's timezone, on the way back in).
+_KEPT_TYPES = (datetime, date, time, bytes)
+
+
+def describe_control(text: str) -> str:
+    """The first control character in ``text``, in words: "a NUL byte", "the control character U+0007"."""
+    found = CONTROL.search(text)
+    if found is None:
+        return "no control character"
+    character = found.group()
+    if character == "\x00":
+        return "a NUL byte"
+    if character >= "\u202a":
+        return f"the invisible text-direction control U+{ord(character):04X}"
+    return f"the control character U+{ord(character):04X}"
+
+
+def control_message(subject: str, text: str) -> str:
+    """The sentence for ``subject`` ("The field 'purpose'", "What the money is for") holding a control character."""
+    return (
+        f"{subject} contains {describe_control(text)}, which is not allowed. Remove it (it is invisible: retype the "
+        "text rather than pasting it) and send again."
+    )
+
+
+def find_control(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The path ("areas[2].district_code") and text of the first string holding a control character, or None.
+
+    Looks inside structs, dicts (keys too), lists and tuples; the work is linear in the size of ``value``."""
+    if isinstance(value, str):
+        return (path, value) if CONTROL.search(value) else None
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            found = find_control(getattr(value, name), f"{path}.{name}" if path else name)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and CONTROL.search(key):
+                return (path, key)
+            found = find_control(item, where)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = find_control(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _field_of(path: str) -> str | None:
+    """The top-level field a path is in: "areas[2].district_code" -> "areas"."""
+    name = re.split(r"[.\[]", path, maxsplit=1)[0]
+    return name or None
+
+
+def _subject(path: str) -> str:
+    return f"The field '{path}'" if path else "What was sent"
+
+
+_STR_LONGEST = re.compile(r"Expected `str` of length <= (\d+)")
+_STR_SHORTEST = re.compile(r"Expected `str` of length >= (\d+)")
+_LIST_LONGEST = re.compile(r"Expected `(?:array|object)` of length <= (\d+)")
+_LIST_SHORTEST = re.compile(r"Expected `(?:array|object)` of length >= (\d+)")
+_BOUND = re.compile(r"Expected `(?:int|float)` (<=|>=|<|>) (-?[\d.]+)")
+
+
+def _value_at(data: Any, path: str) -> Any:
+    """The value at a msgspec error path ("areas[2].district_code") in plain data, or None."""
+    current = data
+    for name, index in re.findall(r"\.?([^.\[\]]+)|\[(\d+)\]", path):
+        try:
+            current = current[int(index)] if index else current[name]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return current
+
+
+def invalid(error: msgspec.ValidationError, data: Any = None, *, prefix: str = "") -> BadInput:
+    """A msgspec validation error as a sentence saying what to change, on the field it is about."""
+    message = str(error)
+    detail, _, where = message.partition(" - at `$")
+    raw = where.rstrip("`")  # ".contact_name", "[3]", ".areas[2].district_code" or ""
+    path = prefix + raw if prefix else raw.removeprefix(".")
+    subject = _subject(path)
+    value = _value_at(data, raw) if data is not None and raw else None
+    sized = f"; it has {len(value):,}" if isinstance(value, str | list | dict) else ""
+    if found := _STR_LONGEST.search(detail):
+        words = f"must be at most {int(found[1]):,} characters long{sized}. Shorten it and send again"
+    elif (found := _STR_SHORTEST.search(detail)) and int(found[1]) == 1:
+        words = "must not be empty"
+    elif found := _STR_SHORTEST.search(detail):
+        words = f"must be at least {int(found[1]):,} characters long"
+    elif found := _LIST_LONGEST.search(detail):
+        words = f"may list at most {int(found[1]):,} items{sized}"
+    elif found := _LIST_SHORTEST.search(detail):
+        words = f"must list at least {int(found[1]):,} items"
+    elif found := _BOUND.search(detail):
+        words = {
+            "<=": f"must be at most {found[2]}",
+            ">=": f"must be at least {found[2]}",
+            "<": f"must be below {found[2]}",
+            ">": f"must be above {found[2]}",
+        }[found[1]]
+    else:
+        words = f"is not right: {detail[:1].lower()}{detail[1:]}"
+    return BadInput(f"{subject} {words}.", field=_field_of(path))
+
+
+def checked(data: S) -> S:
+    """``data`` if it keeps every rule its own type's annotations state (lengths, ranges, list sizes) and holds no
+    control character in any string; otherwise ``BadInput`` (422) on the field, in words.
+
+    Call first in every service use case that takes a struct, so input built by a page, an upload or the command
+    line is held to the rules Litestar applies to JSON."""
+    plain = msgspec.to_builtins(data, builtin_types=_KEPT_TYPES)
+    try:
+        msgspec.convert(plain, type(data))
+    except msgspec.ValidationError as error:
+        raise invalid(error, plain) from None
+    found = find_control(data)
+    if found is not None:
+        raise BadInput(control_message(_subject(found[0]), found[1]), field=_field_of(found[0]))
+    return data
+
+
+def checked_value(field: str, value: T, type_: Any) -> T:
+    """A plain argument (a name, an email, a list of addresses) checked as ``checked`` checks a struct's field of
+    the annotated type ``type_`` (such as ``consortium.schemas.Name``); the problem is on ``field``."""
+    plain = msgspec.to_builtins(value, builtin_types=_KEPT_TYPES)
+    try:
+        msgspec.convert(plain, type_)
+    except msgspec.ValidationError as error:
+        raise invalid(error, plain, prefix=field) from None
+    found = find_control(value)
+    if found is not None:
+        raise BadInput(control_message(_subject(field + found[0]), found[1]), field=field)
+    return value

@@ -1,0 +1,201 @@
+"""Who sees what of a bid, written down once as data.
+
+This module is the visibility policy itself, not code that enforces it: the services enforce it, the README's table
+"Who sees what" is generated from it (``readme_table``), and tests/security/test_visibility_matrix.py derives from it
+what each caller must never find in any answer, page, fragment, CSV, PDF or PDF attachment.
+
+Audiences are relative to the data. For data belonging to one member organisation (its pledges, its profile), the
+"member" is that organisation's people and "other members" are the people of the bid's other organisations. For the
+bid's own data (its figures, its member list), "member" and "other members" are the same people: any joined member.
+
+Reads are the same at every stage of a bid (open, locked, submitted); what changes with the stage is who may write,
+which the ``CHANGES`` rows say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    MEMBER = "member"  # the people of the organisation the data belongs to (for bid data: any joined member)
+    OTHER_MEMBERS = "other_members"  # the people of the bid's other member organisations
+    CONVENOR = "convenor"  # the convenors of the bid's network
+    FUNDER = "funder"  # whoever holds a live share link to one document version (no account)
+    WITHDRAWN_MEMBER = "withdrawn_member"  # an organisation that has left the bid
+    PENDING_MEMBER = "pending_member"  # joined through someone else's invitation, awaiting the convenor's approval
+    EVERYONE_ELSE = "everyone_else"  # other networks' members and convenors, strangers, dead share links
+
+
+class Stage(StrEnum):
+    OPEN = "open"  # members write
+    LOCKED = "locked"  # no member writes; the figures use each member's profile and coverage frozen at the lock
+    SUBMITTED = "submitted"  # as locked, and the convenor can no longer change the terms or rules
+
+
+class Sight(StrEnum):
+    YES = "yes"
+    OWN = "its own only"
+    STATUS = "only that it exists (no figures, no text)"
+    DOCUMENT = "only in a document, as submitted when the document was made"
+    NO = "no"
+
+
+class Subject(StrEnum):
+    DRAFT_PLEDGE = "draft_pledge"
+    SUBMITTED_PLEDGE = "submitted_pledge"
+    WITHDRAWN_SUBMITTED_PLEDGE = "withdrawn_submitted_pledge"
+    PROFILE = "profile"
+    MEMBERSHIP_STATUS = "membership_status"
+    MEMBER_LIST = "member_list"
+    HEADLINE_FIGURES = "headline_figures"
+    RULE_VERDICTS = "rule_verdicts"
+    RULE_FAILURES = "rule_failures"
+    SHARE_FIGURES = "share_figures"
+    CONVENOR_RECORDS = "convenor_records"
+
+
+AUDIENCES = tuple(Audience)
+STAGES = tuple(Stage)
+
+
+@dataclass(frozen=True)
+class Row:
+    subject: Subject
+    what: str  # the README's words for the data
+    sight: dict[Audience, Sight]
+
+
+def _row(subject: Subject, what: str, *cells: Sight) -> Row:
+    return Row(subject, what, dict(zip(AUDIENCES, cells, strict=True)))
+
+
+Y, OWN, STATUS, DOC, N = Sight.YES, Sight.OWN, Sight.STATUS, Sight.DOCUMENT, Sight.NO
+
+# fmt: off
+# One row per kind of data; the cells follow AUDIENCES:
+#   member  other members  convenor  funder  withdrawn member  pending member  everyone else
+READS: tuple[Row, ...] = (
+    _row(
+        Subject.DRAFT_PLEDGE,
+        "A draft pledge (amount, purpose, conditions, themes, areas; also one withdrawn before it was ever submitted)",
+        Y, N, STATUS, N, OWN, N, N,
+    ),
+    _row(Subject.SUBMITTED_PLEDGE, "A submitted pledge", Y, N, Y, DOC, OWN, N, N),
+    _row(
+        Subject.WITHDRAWN_SUBMITTED_PLEDGE,
+        "A pledge withdrawn after it was submitted (marked withdrawn, not counted, in no document)",
+        Y, N, Y, N, OWN, N, N,
+    ),
+    _row(Subject.PROFILE, "A member's name, profile and coverage", Y, N, Y, DOC, OWN, OWN, N),
+    _row(
+        Subject.MEMBERSHIP_STATUS,
+        "A member's place in the bid (joined, pending, withdrawn)",
+        Y, N, Y, N, OWN, OWN, N,
+    ),
+    _row(Subject.MEMBER_LIST, "The bid's member list (API and pages)", OWN, OWN, Y, DOC, N, N, N),
+    _row(
+        Subject.HEADLINE_FIGURES,
+        "The bid's headline figures: pledged, eligible, match requested, members by status, homes, districts, regions",
+        Y, Y, Y, DOC, N, N, N,
+    ),
+    _row(Subject.RULE_VERDICTS, "Every rule's verdict and threshold", Y, Y, Y, DOC, N, N, N),
+    _row(Subject.RULE_FAILURES, "Which members fail a rule, and why", OWN, OWN, Y, DOC, N, N, N),
+    _row(
+        Subject.SHARE_FIGURES,
+        "Consortium figures from which one member's amount follows (the largest member share's actual and gap)",
+        N, N, Y, DOC, N, N, N,
+    ),
+    _row(
+        Subject.CONVENOR_RECORDS,
+        "Invitations, document versions, share links and their downloads, the pledges CSV",
+        N, N, Y, N, N, N, N,
+    ),
+)
+# fmt: on
+
+READ_BY_SUBJECT = {row.subject: row for row in READS}
+
+
+def sight(subject: Subject, audience: Audience, stage: Stage = Stage.OPEN) -> Sight:
+    """What ``audience`` may see of ``subject`` at ``stage`` (reads are the same at every stage)."""
+    del stage  # kept in the signature: the policy is per stage, and at present every stage reads alike
+    return READ_BY_SUBJECT[subject].sight[audience]
+
+
+def in_documents(subject: Subject) -> bool:
+    """Whether a bid document (its PDF, snapshot.json and pledges.csv) may hold this kind of data: only what the
+    funder sees through a document."""
+    return READ_BY_SUBJECT[subject].sight[Audience.FUNDER] is Sight.DOCUMENT
+
+
+@dataclass(frozen=True)
+class Change:
+    what: str
+    who: Audience
+    stages: frozenset[Stage]
+    note: str = ""
+
+
+CHANGES: tuple[Change, ...] = (
+    Change(
+        "Make, change, submit or withdraw pledges; withdraw from the bid",
+        Audience.MEMBER,
+        frozenset({Stage.OPEN}),
+    ),
+    Change(
+        "Edit its organisation's profile and coverage",
+        Audience.MEMBER,
+        frozenset(STAGES),
+        "a locked or submitted bid keeps the copy frozen when it locked",
+    ),
+    Change("Change the bid's terms and rules", Audience.CONVENOR, frozenset({Stage.OPEN, Stage.LOCKED})),
+)
+
+
+def may_change(what: str, audience: Audience, stage: Stage) -> bool:
+    return any(c.what == what and c.who is audience and stage in c.stages for c in CHANGES)
+
+
+AUDIENCE_HEADINGS = {
+    Audience.MEMBER: "the member",
+    Audience.OTHER_MEMBERS: "other members",
+    Audience.CONVENOR: "convenor",
+    Audience.FUNDER: "funder (share link)",
+    Audience.WITHDRAWN_MEMBER: "withdrawn member",
+    Audience.PENDING_MEMBER: "pending member",
+    Audience.EVERYONE_ELSE: "everyone else",
+}
+_SHORT = {
+    Sight.YES: "yes",
+    Sight.OWN: "its own only",
+    Sight.STATUS: "that it has one (no figures, no text)",
+    Sight.DOCUMENT: "in a document",
+    Sight.NO: "no",
+}
+
+
+def _stages_text(stages: frozenset[Stage]) -> str:
+    if stages == frozenset(STAGES):
+        return "at every stage"
+    return " and ".join(s.value for s in STAGES if s in stages) + " only"
+
+
+def readme_table() -> str:
+    """The README's table, in Markdown: reads (the same at every stage), then changes by stage."""
+    lines = [
+        "| what (at every stage: open, locked, submitted) | " + " | ".join(AUDIENCE_HEADINGS.values()) + " |",
+        "| --- |" + " --- |" * len(AUDIENCES),
+    ]
+    lines += [f"| {row.what} | " + " | ".join(_SHORT[row.sight[a]] for a in AUDIENCES) + " |" for row in READS]
+    for change in CHANGES:
+        cells = []
+        for audience in AUDIENCES:
+            if audience is change.who:
+                note = f" ({change.note})" if change.note else ""
+                cells.append(_stages_text(change.stages) + note)
+            else:
+                cells.append("no")
+        lines.append(f"| Changes: {change.what.lower()} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
