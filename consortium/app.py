@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -32,6 +32,7 @@ from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
 from consortium.reference.controllers import ReferenceController
 from consortium.settings import Settings
+from consortium.web.crosssite import refuse_cross_site_api_writes
 from consortium.web.errors import (
     http_error_response,
     integrity_error_response,
@@ -62,11 +63,21 @@ API_CONTROLLERS = [
     SharedController,
 ]
 declare_error_responses(API_CONTROLLERS)
+# The largest body an API call needs is a pledge or a profile with its 20,000-character texts (about 250 KB even
+# with every character escaped); anything much larger is refused (413) before it is read, let alone decoded. Pages
+# keep the application's limit (settings.max_upload_bytes), which also bounds the uploads they take.
+API_MAX_BODY_BYTES = 1_000_000
 
 
 @get("/health", tags=["Service"], summary="Is the service up?")
 async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
+
+
+async def check_every_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: API writes from other websites are refused, then control characters in any input."""
+    await refuse_cross_site_api_writes(request)
+    await reject_control_characters(request)
 
 
 @asynccontextmanager
@@ -88,7 +99,12 @@ async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -> Litestar:
     return Litestar(
-        route_handlers=[health, *API_CONTROLLERS, *page_handlers(), *(extra_handlers or [])],
+        route_handlers=[
+            health,
+            Router("/", route_handlers=API_CONTROLLERS, request_max_body_size=API_MAX_BODY_BYTES),
+            *page_handlers(),
+            *(extra_handlers or []),
+        ],
         state=State({"settings": settings}),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -105,7 +121,7 @@ def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -
         },
         response_headers=SECURITY_HEADERS,
         before_send=[add_missing_security_headers],
-        before_request=reject_control_characters,
+        before_request=check_every_request,
         template_config=template_config(),
         lifespan=[database_lifespan],
         openapi_config=OpenAPIConfig(

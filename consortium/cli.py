@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from consortium.errors import ServiceError
+from consortium.errors import SAME_CHANGE_AT_ONCE, ServiceError, is_unique_violation
 from consortium.settings import Settings
 
 
@@ -102,6 +102,20 @@ async def render(bid_id: int, out: str, variant: str) -> None:
     print(f"Version {document.version}: {document.page_count} pages, sha256 {document.pdf_sha256}, written to {out}")
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn. Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are believed only from the
+    configured proxies (CONSORTIUM_TRUSTED_PROXIES), never by default: uvicorn on its own trusts them from any
+    local client, and the client address is what the per-address sign-in limit counts."""
+    trusted = list(settings.trusted_proxies)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+
+
 def serve(settings: Settings, *, with_demo: bool) -> None:
     import uvicorn
 
@@ -110,7 +124,7 @@ def serve(settings: Settings, *, with_demo: bool) -> None:
     asyncio.run(migrate())
     if with_demo:
         asyncio.run(_load_demo_if_empty(settings))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
 
 async def _load_demo_if_empty(settings: Settings) -> None:
@@ -138,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--email", required=True)
     user.add_argument("--name", required=True)
     user.add_argument("--password-stdin", action="store_true")
+    reset = sub.add_parser("reset-link", help="Make a one-use password reset link for a person (shown once)")
+    reset.add_argument("--email", required=True, help="The address the person signs in with")
     totals_cmd = sub.add_parser("totals", help="Print a bid's live totals as JSON")
     totals_cmd.add_argument("bid", type=int)
     render_cmd = sub.add_parser("render", help="Make a new version of a bid's document and save the PDF")
@@ -186,6 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = _read_password(args)
             user_id = asyncio.run(_with_db(lambda: create_user(args.email, args.name, password)))
             print(f"Created user {user_id} ({args.email}).")
+        elif args.command == "reset-link":
+            from consortium.accounts.resets import issue_reset_link
+            from consortium.timeutil import uk_time_text
+
+            issued = asyncio.run(_with_db(lambda: issue_reset_link(settings, args.email, by=None)))
+            print(f"Password reset link for {issued.name} ({issued.email}), shown only now:")
+            print(issued.url)
+            print(f"It works once, until {uk_time_text(issued.expires_at)}, and replaces any earlier link.")
         elif args.command == "totals":
             asyncio.run(_with_db(lambda: totals(args.bid)))
         elif args.command == "render":
@@ -205,6 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
     except ServiceError as error:
         print(f"Error: {error.message}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        # Two operators (or an operator and the web) creating the same thing at once: the unique index refused ours.
+        if not is_unique_violation(error):
+            raise
+        print(f"Error: {SAME_CHANGE_AT_ONCE}", file=sys.stderr)
         return 1
     return 0
 

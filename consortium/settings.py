@@ -27,6 +27,10 @@ class Settings:
     sign_in_window_seconds: int = 900
     max_upload_bytes: int = 2_000_000
     render_workers: int = 1
+    # Addresses (or networks, like 10.0.0.0/8) of the reverse proxies in front of us, whose X-Forwarded-For and
+    # X-Forwarded-Proto we believe. None by default: anyone can send those headers, and believing them would let a
+    # client pick the address the per-address sign-in limit counts against.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +51,9 @@ class Settings:
             sign_in_window_seconds=int(env.get("CONSORTIUM_SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window_seconds)),
             max_upload_bytes=int(env.get("CONSORTIUM_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
             render_workers=int(env.get("CONSORTIUM_RENDER_WORKERS", defaults.render_workers)),
+            trusted_proxies=tuple(
+                part.strip() for part in env.get("CONSORTIUM_TRUSTED_PROXIES", "").split(",") if part.strip()
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -104,8 +104,9 @@ READS: tuple[Row, ...] = (
     _row(Subject.RULE_FAILURES, "Which members fail a rule, and why", OWN, OWN, Y, DOC, N, N, N),
     _row(
         Subject.SHARE_FIGURES,
-        "Consortium figures from which one member's amount follows (the largest member share's actual and gap)",
-        N, N, Y, DOC, N, N, N,
+        "A member's share of the total, or any figure from which its amount follows (the largest member share "
+        "rule's actual and gap)",
+        Y, N, Y, DOC, N, N, N,
     ),
     _row(
         Subject.CONVENOR_RECORDS,

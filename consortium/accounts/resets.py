@@ -18,13 +18,15 @@ from consortium.accounts.principal import Principal
 from consortium.accounts.security import new_token, token_digest
 from consortium.accounts.tables import PasswordReset, SignInAttempt, User
 from consortium.audit import services as audit
-from consortium.bids.tables import BidMember
+from consortium.bids.tables import Bid, BidMember
 from consortium.db import update_locked, write_transaction
 from consortium.errors import Forbidden, Gone, NotFound
 from consortium.networks.tables import NetworkConvenor
 from consortium.organisations.tables import OrganisationUser
+from consortium.schemas import Email, Password
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
+from consortium.validation import checked_value
 
 # Members who joined (or joined and later withdrew) a bid: their people are the convenor's to help. Invited and
 # pending organisations have not been let in by the convenor, so their people are not.
@@ -91,7 +93,7 @@ async def _check_convenor_may_reset(convenor: Principal, user_id: int, email: st
 async def issue_reset_link(settings: Settings, email: str, *, by: Principal | None) -> IssuedReset:
     """A new reset link for the person with ``email``, made by the convenor ``by`` (or by the operator when None).
     Any earlier unused link of that person stops working."""
-    address = accounts.normalise_email(email)
+    address = accounts.normalise_email(checked_value("email", email, Email))
     user = await User.select(User.id, User.email, User.name).where(User.email == address).first()
     if by is not None:
         await _check_convenor_may_reset(by, int(user["id"]) if user else 0, address)
@@ -161,6 +163,7 @@ async def reset_link_info(token: str) -> ResetInfo:
 async def use_reset_link(token: str, new_password: str) -> int:
     """Set the new password through the link (once). Every session ends and every API token is revoked, and the
     failed sign-ins that may have locked the person out are forgotten. Returns the user's id."""
+    checked_value("password", new_password, Password)
     reset_id, info = await _usable(token)
     await check_new_password(new_password, email=info.email, name=info.name)
     password_hash = await accounts.hash_new_password(new_password)
@@ -186,3 +189,56 @@ async def use_reset_link(token: str, new_password: str) -> int:
             after={"sessions_ended": ended.sessions_ended, "tokens_revoked": ended.tokens_revoked},
         )
     return user_id
+
+
+@dataclass(frozen=True)
+class MemberPerson:
+    user_id: int
+    name: str
+    email: str
+    organisation_name: str
+    member_status: str
+    is_convenor: bool  # a convenor's reset link is the operator's to make, not another convenor's
+
+
+async def people_of_bid(convenor: Principal, bid_id: int) -> list[MemberPerson]:
+    """The people acting for the bid's joined (or withdrawn) member organisations, for its network's convenors:
+    whom they can make a reset link for. Anyone else: 404."""
+    bid = await Bid.select(Bid.network).where(Bid.id == bid_id).first()
+    if bid is None or not convenor.convenes(int(bid["network"])):
+        raise NotFound("There is no such bid in your network.")
+    members = await (
+        BidMember.select(BidMember.organisation, BidMember.organisation.name.as_alias("name"), BidMember.status)
+        .where((BidMember.bid == bid_id) & BidMember.status.is_in(list(HELPED_STATUSES)))
+        .order_by(BidMember.organisation.name)
+    )
+    if not members:
+        return []
+    by_organisation = {int(row["organisation"]): row for row in members}
+    links = await (
+        OrganisationUser.select(
+            OrganisationUser.organisation,
+            OrganisationUser.user.id.as_alias("user_id"),
+            OrganisationUser.user.name.as_alias("user_name"),
+            OrganisationUser.user.email.as_alias("email"),
+        )
+        .where(OrganisationUser.organisation.is_in(list(by_organisation)))
+        .order_by(OrganisationUser.user.name)
+    )
+    user_ids = [int(row["user_id"]) for row in links]
+    convenors = {
+        int(row["user"])
+        for row in await NetworkConvenor.select(NetworkConvenor.user).where(NetworkConvenor.user.is_in(user_ids or [0]))
+    }
+    people = [
+        MemberPerson(
+            user_id=int(row["user_id"]),
+            name=row["user_name"],
+            email=row["email"],
+            organisation_name=by_organisation[int(row["organisation"])]["name"],
+            member_status=by_organisation[int(row["organisation"])]["status"],
+            is_convenor=int(row["user_id"]) in convenors,
+        )
+        for row in links
+    ]
+    return sorted(people, key=lambda person: (person.organisation_name.lower(), person.name.lower()))

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from consortium.schemas import Email, ShortText
+from consortium.schemas import Email, Password, ShortText
 
 
 class SignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -28,7 +28,6 @@ class Me(msgspec.Struct):
     organisations: list[int]
 
 
-Password = Annotated[str, msgspec.Meta(max_length=1000)]
 TokenDays = Annotated[
     int, msgspec.Meta(ge=1, le=365, description="How many days the token works: 1 to 365 (90 when not given).")
 ]

@@ -27,10 +27,13 @@ from consortium.db import update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, NotFound, NotSignedIn, TooManyAttempts
 from consortium.networks.tables import NetworkConvenor
 from consortium.organisations.tables import OrganisationUser
+from consortium.schemas import Email, Name, Password, ShortText
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
+from consortium.validation import checked_value
 
 EMAIL_PROBLEM = "Enter an email address like name@example.org."
+ADDRESS_LENGTH = 100  # SignInAttempt.address
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 365
@@ -54,6 +57,9 @@ async def hash_new_password(password: str) -> str:
 
 
 async def create_user(email: str, name: str, password: str) -> int:
+    checked_value("email", email, Email)
+    checked_value("name", name, Name)
+    checked_value("password", password, Password)
     email = normalise_email(email)
     name = name.strip()
     if not name:
@@ -87,7 +93,10 @@ async def _recent_failures(settings: Settings, email: str, address: str) -> tupl
 async def authenticate(settings: Settings, email: str, password: str, address: str) -> int:
     """The user id for a correct email and password. Repeated failures per account or per address are
     refused for a while, with a message saying when to try again."""
-    email = email.strip().lower()
+    checked_value("password", password, Password)
+    address = address[:ADDRESS_LENGTH]  # as stored with each attempt; a real address is far shorter
+    # Checked as lowered: lower case can be longer ("İ" is two characters), and the attempt is stored as it is.
+    email = checked_value("email", email.strip().lower(), Email)
     by_email, by_address, oldest = await _recent_failures(settings, email, address)
     if by_email >= settings.sign_in_attempts or by_address >= settings.sign_in_attempts:
         retry_at = oldest + timedelta(seconds=settings.sign_in_window_seconds)
@@ -213,6 +222,7 @@ class IssuedToken:
 
 
 async def issue_api_token(user_id: int, name: str, *, days: int = DEFAULT_TOKEN_DAYS) -> IssuedToken:
+    checked_value("name", name, ShortText)
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise BadInput(
             f"Choose how long the token works: from 1 to {MAX_TOKEN_DAYS} days (one year).", field="expires_in_days"
@@ -316,6 +326,8 @@ async def change_password(
     """A new password for the signed-in person, who proves it is them with the current one. Every other browser
     session ends and every API token is revoked (whoever might have them keeps nothing); this session stays.
     Wrong current passwords count as failed sign-ins, so they cannot be guessed here instead."""
+    checked_value("current_password", current_password, Password)
+    checked_value("new_password", new_password, Password)
     await check_new_password(new_password, email=principal.email, name=principal.name, field="new_password")
     if not current_password:
         raise BadInput("Enter your current password.", field="current_password")

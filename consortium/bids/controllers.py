@@ -88,6 +88,26 @@ class BidController(Controller):
     ) -> schemas.BidMember:
         return await bids.withdraw_member(user, bid_id, organisation_id)
 
+    @post(
+        "/{bid_id:int}/members/{organisation_id:int}/approve",
+        status_code=200,
+        summary="Let in an organisation waiting for approval (it used a link sent to another address; convenors)",
+    )
+    async def approve_member(
+        self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+    ) -> schemas.BidMember:
+        return await invitations.approve_member(user, bid_id, organisation_id)
+
+    @post(
+        "/{bid_id:int}/members/{organisation_id:int}/refuse",
+        status_code=200,
+        summary="Turn away an organisation waiting for approval; the link it used stops working (convenors)",
+    )
+    async def refuse_member(
+        self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+    ) -> dict[str, str]:
+        return {"message": await invitations.refuse_member(user, bid_id, organisation_id)}
+
     @post("/{bid_id:int}/invitations", summary="Invite organisations by email, many at once (convenors)")
     async def invite(
         self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]

@@ -26,10 +26,6 @@ LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 async def load_frames(bid_id: int) -> BidFrames:
     """The bid's data for the analysis. Members' profiles and coverage are read through ``member_profiles``: live
     while the bid is open, the copy frozen at the lock once it is locked or submitted."""
-    statuses = {
-        int(r["organisation"]): r["status"]
-        for r in await BidMember.select(BidMember.organisation, BidMember.status).where(BidMember.bid == bid_id)
-    }
     profiles = await member_profiles(bid_id)
     members: list[dict[str, object]] = [
         {
@@ -38,7 +34,7 @@ async def load_frames(bid_id: int) -> BidFrames:
             "org_type": profile.org_type,
             "identifier": profile.org_id,
             "homes": profile.homes,
-            "member_status": statuses[organisation_id],
+            "member_status": profile.member_status,
         }
         for organisation_id, profile in profiles.items()
     ]

@@ -5,42 +5,68 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import msgspec
+
 from consortium.accounts import services as accounts
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import new_token, token_digest
 from consortium.audit import services as audit
+from consortium.audit.tables import AuditEvent
 from consortium.bids import schemas
+from consortium.bids import services as bids
 from consortium.bids.access import bid_access
 from consortium.bids.services import bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
-from consortium.db import write_transaction
-from consortium.errors import BadInput, Conflict, Gone, NotFound, NotSignedIn
+from consortium.db import update_locked, write_transaction
+from consortium.errors import SAME_CHANGE_AT_ONCE, BadInput, Conflict, Gone, NotFound, NotSignedIn, is_unique_violation
 from consortium.organisations import services as organisations
 from consortium.pledges.tables import Pledge
+from consortium.schemas import MAX_INVITATIONS
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
+from consortium.validation import CONTROL
 
-MAX_BATCH = 500
+MAX_BATCH = MAX_INVITATIONS
+EMAIL_LENGTH = 320  # consortium.schemas.Email
 
 
 def accept_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/invitations/{token}"
 
 
+def _shown(raw: str) -> str:
+    """An address as typed, for a message: at most 80 characters, invisible controls made visible."""
+    return CONTROL.sub("\ufffd", raw if len(raw) <= 80 else raw[:77] + "...")
+
+
 def _clean_emails(emails: list[str]) -> list[str]:
-    cleaned: list[str] = []
-    problems = []
+    """The addresses to invite, each normalised and listed once, in the order given.
+
+    Limits come before work, and the work is linear: the distinct entries are counted first (so 24,000 pasted
+    addresses are refused at once, not checked one by one), then each is checked once, and repeats are found with
+    a dict rather than by searching the list so far."""
+    distinct: dict[str, str] = {}
     for raw in emails:
-        if not raw.strip():
-            continue
+        entry = raw.strip()
+        if entry:
+            distinct.setdefault(entry.lower(), entry)
+    if len(distinct) > MAX_BATCH:
+        raise BadInput(
+            f"Invite at most {MAX_BATCH} addresses at a time; this list has {len(distinct):,}. Split it into smaller "
+            "lists.",
+            field="emails",
+        )
+    cleaned: dict[str, None] = {}
+    problems = []
+    for entry in distinct.values():
         try:
-            email = accounts.normalise_email(raw, field="emails")
+            if len(entry) > EMAIL_LENGTH or CONTROL.search(entry):
+                raise BadInput(accounts.EMAIL_PROBLEM, field="emails")
+            email = accounts.normalise_email(entry, field="emails")
         except BadInput:
-            shown = raw.strip() if len(raw.strip()) <= 80 else raw.strip()[:77] + "..."
-            problems.append(f"'{shown}' is not an email address like name@example.org.")
+            problems.append(f"'{_shown(entry)}' is not an email address like name@example.org.")
             continue
-        if email not in cleaned:
-            cleaned.append(email)
+        cleaned.setdefault(email)
     if problems:
         raise BadInput(
             f"{len(problems)} of the addresses could not be used, so no invitations were sent. " + " ".join(problems),
@@ -49,9 +75,7 @@ def _clean_emails(emails: list[str]) -> list[str]:
         )
     if not cleaned:
         raise BadInput("Enter at least one email address.", field="emails")
-    if len(cleaned) > MAX_BATCH:
-        raise BadInput(f"Invite at most {MAX_BATCH} addresses at a time; this list has {len(cleaned)}.", field="emails")
-    return cleaned
+    return list(cleaned)
 
 
 async def create_invitations(
@@ -69,28 +93,28 @@ async def create_invitations(
     async with write_transaction():
         if effective_status(await bid_for_write(bid_id)) in {"locked", "submitted"}:
             raise Conflict("This bid was locked a moment ago, so no one new can be invited. Unlock it first.")
+        # Every pending invitation of the batch in one query, not one query per address.
+        pending = {
+            row["email"]: int(row["id"])
+            for row in await Invitation.select(Invitation.id, Invitation.email).where(
+                (Invitation.bid == bid_id)
+                & Invitation.email.is_in(cleaned)
+                & Invitation.accepted_at.is_null()
+                & Invitation.revoked_at.is_null()
+            )
+        }
         for email in cleaned:
             token = new_token()
-            pending = (
-                await Invitation.select(Invitation.id)
-                .where(
-                    (Invitation.bid == bid_id)
-                    & (Invitation.email == email)
-                    & Invitation.accepted_at.is_null()
-                    & Invitation.revoked_at.is_null()
-                )
-                .first()
-            )
-            if pending:
+            if email in pending:
                 await Invitation.update(
                     {
                         Invitation.token_hash: token_digest(token),
                         Invitation.expires_at: expires,
                         Invitation.last_sent_at: now,
                     }
-                ).where(Invitation.id == pending["id"])
-                await _record_replaced_link(principal, bid_id, int(pending["id"]))
-                tokens[int(pending["id"])] = token
+                ).where(Invitation.id == pending[email])
+                await _record_replaced_link(principal, bid_id, pending[email])
+                tokens[pending[email]] = token
                 continue
             rows = await Invitation.insert(
                 Invitation(
@@ -162,6 +186,10 @@ def _status(row: dict[str, Any], member_status: str | None, pledge_statuses: set
         return "expired" if as_utc(row["expires_at"]) <= utc_now() else "invited"
     if member_status == "withdrawn":
         return "withdrawn"
+    if member_status == "pending":
+        return "pending"
+    if member_status is None:  # the convenor refused it, or the organisation has since been deleted
+        return "revoked"
     if "submitted" in pledge_statuses:
         return "submitted"
     if "draft" in pledge_statuses:
@@ -180,6 +208,15 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
     members = {
         int(r["organisation"]): r["status"]
         for r in await BidMember.select(BidMember.organisation, BidMember.status).where(BidMember.bid == bid_id)
+    }
+    # Who used each accepted link (the address it was sent to may not be theirs): the convenor decides on a
+    # pending membership from this.
+    accepted_by = {
+        int((e["after"] or {}).get("organisation_id") or 0): e["actor_label"]
+        for e in await AuditEvent.select(AuditEvent.actor_label, AuditEvent.after)
+        .where((AuditEvent.bid_id == bid_id) & AuditEvent.action.is_in(list(JOIN_ACTIONS)))
+        .order_by(AuditEvent.id)
+        .output(load_json=True)
     }
     pledges: dict[int, set[str]] = {}
     activity: dict[int, Any] = {}
@@ -202,6 +239,7 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
                 organisation_id=org,
                 organisation_name=r["organisation_name"],
                 last_activity_at=activity.get(org) if org else r["accepted_at"],
+                accepted_by=accepted_by.get(org) if org and r["accepted_at"] is not None else None,
             )
         )
     return out
@@ -269,24 +307,59 @@ async def invitation_info(token: str) -> schemas.InvitationInfo:
     )
 
 
+JOIN_ACTIONS = ("membership.join", "membership.request")
+DIFFERENT_ADDRESS = (
+    "This invitation was sent to {invited}, and you are signed in as {you}, so the convenor must approve your "
+    "organisation before it joins. You will see the bid once they have."
+)
+
+
 async def accept_invitation(
     principal: Principal | None, token: str, data: schemas.AcceptInvitation
 ) -> tuple[schemas.Accepted, Principal]:
     """Join the bid: as the signed-in person, or as a new person created here, with a new organisation or one
-    the person already acts for. Everything happens in one transaction."""
+    the person already acts for. Everything happens in one transaction. Someone signed in under another address
+    than the one invited joins "pending": the convenor approves (or refuses) before they see anything of the bid."""
     if data.organisation is None and data.organisation_id is None:
         raise BadInput("Tell us about your organisation, or choose one you already act for.", field="organisation")
+    found = await _usable_invitation(token)  # 404 or 410 before anything is locked
+    try:
+        return await _accept(principal, token, found, data)
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+        # A race the locks do not cover: two links to one address (in different networks) accepted at the same
+        # moment, each creating the account. The loser is told what the winner made.
+        if principal is None and await accounts.user_id_by_email(found["email"]) is not None:
+            raise Conflict(
+                f"An account for {found['email']} was made a moment ago. Sign in with it, then open the link again."
+            ) from error
+        raise Conflict(SAME_CHANGE_AT_ONCE) from error
+
+
+async def _accept(
+    principal: Principal | None, token: str, found: dict[str, Any], data: schemas.AcceptInvitation
+) -> tuple[schemas.Accepted, Principal]:
+    bid_id = int(found["bid"])
+    network = await Bid.select(Bid.network).where(Bid.id == bid_id).first()
+    if network is None:
+        raise NotFound(NOT_VALID)
+    network_id = int(network["network"])
     async with write_transaction():
-        invitation = await _usable_invitation(token)
-        bid_id = int(invitation["bid"])
+        # Locks in the order every writer takes them: the network (so an identifier is checked against its members
+        # and the join lands before anyone else's check; and so two joins of one organisation, or two uses of one
+        # link, run one after the other), then the bid (so a lock landing first is seen).
+        await organisations.lock_networks({network_id})
         # Checked inside the transaction, before anyone or anything is created: a locked bid takes no one new.
         _require_open_to_newcomers(await bid_for_write(bid_id))
+        invitation = await _usable_invitation(token)  # again: a use of the same link a moment ago is seen now
+        invited = str(invitation["email"])
         if principal is None:
-            if await accounts.user_id_by_email(invitation["email"]) is not None:
+            if await accounts.user_id_by_email(invited) is not None:
                 raise NotSignedIn(
-                    f"There is already an account for {invitation['email']}. Sign in first, then open the link again."
+                    f"There is already an account for {invited}. Sign in first, then open the link again."
                 )
-            user_id = await accounts.create_user(invitation["email"], data.name, data.password)
+            user_id = await accounts.create_user(invited, data.name, data.password)
             principal = await accounts.load_principal(user_id)
         if data.organisation_id is not None:
             if not principal.acts_for(data.organisation_id):
@@ -297,9 +370,12 @@ async def accept_invitation(
             organisation_id = await organisations.create_organisation(principal, data.organisation)
         if await BidMember.exists().where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id)):
             raise Conflict("Your organisation is already a member of this bid.")
+        await organisations.require_identifier_free(organisation_id, {network_id})
+        pending = principal.email.lower() != invited.lower()
+        status = "pending" if pending else "joined"
         now = utc_now()
         rows = await BidMember.insert(
-            BidMember(bid=bid_id, organisation=organisation_id, status="joined", joined_at=now)
+            BidMember(bid=bid_id, organisation=organisation_id, status=status, joined_at=None if pending else now)
         ).returning(BidMember.id)
         claimed = (
             await Invitation.update({Invitation.accepted_at: now, Invitation.organisation: organisation_id})
@@ -310,11 +386,11 @@ async def accept_invitation(
             raise Gone("This invitation has already been used. Sign in to carry on.")
         await audit.record(
             principal,
-            "membership.join",
+            "membership.request" if pending else "membership.join",
             "bid_member",
             int(rows[0]["id"]),
             bid_id=bid_id,
-            after={"organisation_id": organisation_id, "status": "joined"},
+            after={"organisation_id": organisation_id, "status": status, "invited_email": invited},
         )
     principal = await accounts.load_principal(
         principal.user_id, session_id=principal.session_id, csrf_token=principal.csrf_token
@@ -323,6 +399,97 @@ async def accept_invitation(
         bid_id=bid_id,
         organisation_id=organisation_id,
         user_id=principal.user_id,
-        message="You have joined the bid. Next, check your organisation's districts and enter your pledge.",
+        status=status,
+        message=DIFFERENT_ADDRESS.format(invited=invited, you=principal.email)
+        if pending
+        else "You have joined the bid. Next, check your organisation's districts and enter your pledge.",
     )
     return accepted, principal
+
+
+class Waiting(msgspec.Struct):
+    organisation_name: str
+    bid_title: str
+    network_name: str
+
+
+async def waiting_for_approval(principal: Principal) -> list[Waiting]:
+    """The caller's organisations waiting for a convenor's approval to join a bid: only the names they saw on the
+    invitation, nothing more of the bid."""
+    if not principal.organisation_ids:
+        return []
+    rows = await BidMember.select(
+        BidMember.organisation.name.as_alias("organisation_name"),
+        BidMember.bid.title.as_alias("bid_title"),
+        BidMember.bid._.network._.name.as_alias("network_name"),
+    ).where(BidMember.organisation.is_in(sorted(principal.organisation_ids)) & (BidMember.status == "pending"))
+    return [Waiting(**row) for row in rows]
+
+
+async def _pending_membership(bid_id: int, organisation_id: int) -> dict[str, Any]:
+    """The membership row, locked for this transaction (so an approval and a refusal at once see each other)."""
+    row = await update_locked(
+        BidMember.select(BidMember.id, BidMember.status)
+        .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound("That organisation has not asked to join this bid.")
+    return dict(row)
+
+
+async def approve_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
+    """The convenor lets in an organisation that joined through a link sent to another address."""
+    access = await bid_access(principal, bid_id)
+    access.require_convenor()
+    async with write_transaction():
+        network_id = int(access.bid["network"])
+        await organisations.lock_networks({network_id})
+        _require_open_to_newcomers(await bid_for_write(bid_id))
+        row = await _pending_membership(bid_id, organisation_id)
+        if row["status"] == "joined":  # approved a moment ago (a double click): nothing more to record
+            return await bids.membership(bid_id, organisation_id)
+        if row["status"] != "pending":
+            raise Conflict(f"Only an organisation waiting for approval can be approved; this one has {row['status']}.")
+        await organisations.require_identifier_free(organisation_id, {network_id})
+        now = utc_now()
+        await BidMember.update({BidMember.status: "joined", BidMember.joined_at: now, BidMember.updated_at: now}).where(
+            BidMember.id == row["id"]
+        )
+        await audit.record(
+            principal,
+            "membership.approve",
+            "bid_member",
+            int(row["id"]),
+            bid_id=bid_id,
+            before={"organisation_id": organisation_id, "status": "pending"},
+            after={"organisation_id": organisation_id, "status": "joined"},
+        )
+    return await bids.membership(bid_id, organisation_id)
+
+
+async def refuse_member(principal: Principal, bid_id: int, organisation_id: int) -> str:
+    """The convenor turns away an organisation waiting for approval: its membership is removed and the link it
+    used is cancelled (a new link can be made for the right person)."""
+    access = await bid_access(principal, bid_id)
+    access.require_convenor()
+    async with write_transaction():
+        row = await _pending_membership(bid_id, organisation_id)
+        if row["status"] != "pending":
+            raise Conflict(
+                f"Only an organisation waiting for approval can be refused; this one has {row['status']}. "
+                "To take a member out of the bid, withdraw it."
+            )
+        await BidMember.delete().where(BidMember.id == row["id"])
+        await Invitation.update(
+            {Invitation.accepted_at: None, Invitation.organisation: None, Invitation.revoked_at: utc_now()}
+        ).where((Invitation.bid == bid_id) & (Invitation.organisation == organisation_id))
+        await audit.record(
+            principal,
+            "membership.refuse",
+            "bid_member",
+            int(row["id"]),
+            bid_id=bid_id,
+            before={"organisation_id": organisation_id, "status": "pending"},
+        )
+    return "The organisation was refused and does not join the bid. Its link no longer works; make a new one if needed."

@@ -39,6 +39,7 @@ class MemberProfile(msgspec.Struct, frozen=True, kw_only=True):
     contact_email: str | None
     description: str
     coverage: list[CoveredDistrict]
+    member_status: str = "joined"  # the membership's status in this bid: invited | pending | joined | withdrawn
     frozen_at: datetime | None = None  # when the copy was taken; None for a live profile
 
 
@@ -86,24 +87,26 @@ async def _live_profiles(organisation_ids: list[int]) -> dict[int, MemberProfile
 async def member_profiles(bid_id: int) -> dict[int, MemberProfile]:
     """Every member organisation of the bid (any membership status) as the bid sees it: the frozen copy where the
     membership has one, the live profile otherwise."""
-    memberships = await BidMember.select(BidMember.organisation, BidMember.frozen_profile, BidMember.frozen_at).where(
-        BidMember.bid == bid_id
-    )
+    memberships = await BidMember.select(
+        BidMember.organisation, BidMember.status, BidMember.frozen_profile, BidMember.frozen_at
+    ).where(BidMember.bid == bid_id)
     profiles: dict[int, MemberProfile] = {}
-    live: list[int] = []
+    live_status: dict[int, str] = {}
     for row in memberships:
         organisation_id = int(row["organisation"])
         stored = row["frozen_profile"]
         if stored is None:
-            live.append(organisation_id)
+            live_status[organisation_id] = row["status"]
             continue
         frozen = msgspec.json.decode(stored, type=_Frozen)  # the JSON column, read as its text
         profiles[organisation_id] = MemberProfile(
             organisation_id=organisation_id,
             **{field: getattr(frozen, field) for field in _Frozen.__struct_fields__},
+            member_status=row["status"],
             frozen_at=row["frozen_at"],
         )
-    profiles.update(await _live_profiles(live))
+    for organisation_id, profile in (await _live_profiles(list(live_status))).items():
+        profiles[organisation_id] = msgspec.structs.replace(profile, member_status=live_status[organisation_id])
     return profiles
 
 
@@ -135,3 +138,21 @@ async def thaw_profiles(bid_id: int) -> None:
 def profile_fields(profile: MemberProfile) -> dict[str, Any]:
     """The profile's organisation columns by name, for callers that build rows from them."""
     return {column: getattr(profile, column) for column in _PROFILE_COLUMNS}
+
+
+class KeptDetails(msgspec.Struct, frozen=True):
+    """A locked or submitted bid that keeps the organisation's details as they were when it locked."""
+
+    bid_title: str
+    kept_since: datetime
+
+
+async def bids_keeping_earlier_details(organisation_id: int) -> list[KeptDetails]:
+    """The organisation's locked and submitted bids, oldest copy first: what its profile and districts pages tell a
+    member, so a change made now is known to reach only bids still open."""
+    rows = (
+        await BidMember.select(BidMember.bid.title.as_alias("title"), BidMember.frozen_at)
+        .where((BidMember.organisation == organisation_id) & BidMember.frozen_at.is_not_null())
+        .order_by(BidMember.frozen_at)
+    )
+    return [KeptDetails(row["title"], row["frozen_at"]) for row in rows]

@@ -93,7 +93,7 @@ class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
 class Invitation(msgspec.Struct):
     id: int
     email: str
-    status: str  # invited | joined | pledged | submitted | withdrawn | expired | revoked
+    status: str  # invited | pending | joined | pledged | submitted | withdrawn | expired | revoked
     created_at: datetime
     expires_at: datetime
     last_sent_at: datetime
@@ -102,6 +102,7 @@ class Invitation(msgspec.Struct):
     organisation_name: str | None
     last_activity_at: datetime | None
     accept_url: str | None = None  # only when just created or re-sent: the token is not stored
+    accepted_by: str | None = None  # the email of whoever used the link (for a "pending" one, not the address invited)
 
 
 class InvitationInfo(msgspec.Struct):
@@ -130,3 +131,4 @@ class Accepted(msgspec.Struct):
     organisation_id: int
     user_id: int
     message: str
+    status: str = "joined"  # or "pending": signed in under another address than the one invited; the convenor approves

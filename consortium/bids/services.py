@@ -18,7 +18,9 @@ from consortium.db import share_locked, update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
 from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
+from consortium.schemas import RuleList
 from consortium.timeutil import as_utc, uk_time_text, utc_now
+from consortium.validation import checked, checked_value
 
 # A bid moves draft -> open -> locked -> submitted; a locked bid may be reopened before its deadline.
 TRANSITIONS: dict[str, tuple[set[str], str]] = {
@@ -169,6 +171,7 @@ def _check_terms(values: dict[str, Any], *, is_new: bool) -> None:
 
 
 async def create_bid(principal: Principal, data: schemas.BidCreate) -> schemas.Bid:
+    data = checked(data)
     if not principal.convenes(data.network_id):
         raise NotFound("There is no network with that number that you convene.")
     values = {f: getattr(data, f) for f in BID_FIELDS}
@@ -246,6 +249,7 @@ def _require_editable_terms(access: BidAccess) -> None:
 
 
 async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate) -> schemas.Bid:
+    data = checked(data)
     access = await bid_access(principal, bid_id)
     _require_editable_terms(access)
     changes = {f: getattr(data, f) for f in BID_FIELDS if getattr(data, f) is not msgspec.UNSET}
@@ -270,6 +274,7 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
 
 
 async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[str, Any]]) -> schemas.Bid:
+    raw_rules = checked_value("rules", raw_rules, RuleList)
     access = await bid_access(principal, bid_id)
     _require_editable_terms(access)
     rules = parse_rules_or_422(raw_rules)

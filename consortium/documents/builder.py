@@ -14,7 +14,7 @@ from consortium.analysis.totals import compute_totals
 from consortium.bids.figures import load_frames, terms_of
 from consortium.bids.profiles import member_profiles
 from consortium.bids.services import effective_status, rule_out, rules_from_stored
-from consortium.bids.tables import Bid, BidMember
+from consortium.bids.tables import Bid
 from consortium.documents.snapshot import (
     Snapshot,
     SnapshotArea,
@@ -79,12 +79,10 @@ def submitted_only(frames: BidFrames) -> BidFrames:
 
 async def _members(bid_id: int) -> list[SnapshotMember]:
     reference = districts()
-    member_rows = await BidMember.select(BidMember.organisation, BidMember.status).where(BidMember.bid == bid_id)
-    status = {int(r["organisation"]): r["status"] for r in member_rows}
-    if not status:
-        return []
     # Live while the bid is open; the copy frozen at the lock once it is locked or submitted.
     profiles = await member_profiles(bid_id)
+    if not profiles:
+        return []
     coverage: dict[int, list[SnapshotCoverage]] = {}
     for organisation_id, profile in profiles.items():
         for covered in profile.coverage:
@@ -122,7 +120,7 @@ async def _members(bid_id: int) -> list[SnapshotMember]:
             contact_name=org.contact_name,
             contact_email=org.contact_email,
             description=org.description,
-            member_status=status[org.organisation_id],
+            member_status=org.member_status,
             coverage=coverage.get(org.organisation_id, []),
             pledges=pledges.get(org.organisation_id, []),
         )

@@ -16,7 +16,7 @@ from consortium.accounts.security import new_token, token_digest
 from consortium.audit import services as audit
 from consortium.bids.access import bid_access
 from consortium.bids.tables import Bid
-from consortium.db import write_transaction
+from consortium.db import update_locked, write_transaction
 from consortium.documents import schemas
 from consortium.documents.builder import build_snapshot
 from consortium.documents.render import render_pdf
@@ -25,6 +25,7 @@ from consortium.documents.tables import Document, ShareDownload, ShareLink
 from consortium.errors import BadInput, Conflict, Gone, NotFound
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
+from consortium.validation import checked
 
 logger = logging.getLogger("consortium.documents")
 
@@ -79,6 +80,9 @@ async def create_document(principal: Principal, bid_id: int, variant: str = "pdf
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     async with write_transaction():
+        # The bid's row locked first, so two requests at once number their versions one after the other (the
+        # unique index on bid and version is the backstop).
+        await update_locked(Bid.select(Bid.id).where(Bid.id == bid_id))
         latest = (
             await Document.select(Document.version)
             .where(Document.bid == bid_id)
@@ -331,6 +335,7 @@ async def _link_out(row: dict[str, Any], url: str | None = None) -> schemas.Shar
 async def create_share_link(
     settings: Settings, principal: Principal, document_id: int, data: schemas.ShareLinkCreate
 ) -> schemas.ShareLink:
+    data = checked(data)
     row = await _document_row(principal, document_id)
     (await bid_access(principal, int(row["bid"]))).require_convenor()
     if row["state"] != "ready":

@@ -22,6 +22,7 @@ from consortium.organisations.tables import Coverage, Organisation, Organisation
 from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
+from consortium.validation import checked
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
@@ -191,6 +192,7 @@ def clean_contact_email(value: str) -> str:
 
 async def create_organisation(principal: Principal, data: schemas.OrganisationCreate) -> int:
     """Create an organisation and make the caller one of its people. Call inside a write transaction."""
+    data = checked(data)
     values = await _clean_profile({f: getattr(data, f) for f in PROFILE_FIELDS}, organisation_id=None)
     rows = await Organisation.insert(Organisation(**values)).returning(Organisation.id)
     organisation_id = int(rows[0]["id"])
@@ -208,6 +210,7 @@ async def read_organisation(principal: Principal, organisation_id: int) -> schem
 async def update_organisation(
     principal: Principal, organisation_id: int, data: schemas.OrganisationUpdate
 ) -> schemas.Organisation:
+    data = checked(data)
     if not await _visible_to(principal, organisation_id):
         raise NotFound(NOT_FOUND)
     _require_own(principal, organisation_id)
@@ -303,10 +306,17 @@ async def replace_coverage(
         raise NotFound(NOT_FOUND)
     _require_own(principal, organisation_id)
     if len(data.districts) > len(districts()):
-        raise BadInput(f"There are only {len(districts())} districts in the UK; the list has {len(data.districts)}.")
+        raise BadInput(
+            f"There are only {len(districts())} districts in the UK; the list has {len(data.districts)}.",
+            field="districts",
+        )
+    data = checked(data)
     resolved = resolve_coverage(data.districts)
     async with write_transaction():
         await _keep_locked_bids_as_they_are()
+        # The organisation's row locked (PostgreSQL) so two replacements at once run one after the other: otherwise
+        # each deletes only the rows it could see and both new lists land, merged.
+        await update_locked(Organisation.select(Organisation.id).where(Organisation.id == organisation_id))
         before = await Coverage.select(Coverage.district_code, Coverage.homes).where(
             Coverage.organisation == organisation_id
         )

@@ -27,6 +27,7 @@ from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
+from consortium.validation import checked
 
 NOT_FOUND = "There is no pledge with that number that you can see."
 CONTENT_FIELDS = ("amount_pence", "purpose", "themes", "areas", "board_approved", "conditions")
@@ -161,6 +162,7 @@ async def _require_joined(bid_id: int, organisation_id: int) -> None:
 
 
 async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeCreate) -> schemas.Pledge:
+    data = checked(data)
     access = await bid_access(principal, bid_id)
     organisation_id = _acting_organisation(access, data.organisation_id)
     values = clean_content({f: getattr(data, f) for f in CONTENT_FIELDS}, access.bid, data.amount_pence)
@@ -319,6 +321,7 @@ async def _apply(
 async def update_pledge(
     principal: Principal, pledge_id: int, data: schemas.PledgeUpdate, if_match: str | None
 ) -> schemas.Pledge:
+    data = checked(data)
     expected = parse_if_match(if_match)
 
     def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:

@@ -183,5 +183,7 @@ def integrity_error_response(request: Request[Any, Any, Any], error: Exception) 
     error is a fault of ours (500)."""
     if not is_unique_violation(error):
         return unexpected_error_response(request, error)
-    logger.warning("Unique constraint refused a concurrent change on %s %s: %s", request.method, request.url.path, error)
+    logger.warning(
+        "Unique constraint refused a concurrent change on %s %s: %s", request.method, request.url.path, error
+    )
     return service_error_response(request, Conflict(SAME_CHANGE_AT_ONCE))

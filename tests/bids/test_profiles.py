@@ -12,7 +12,7 @@ from consortium.bids.tables import Bid, BidMember
 from consortium.documents.services import wait_for_renders
 from consortium.timeutil import utc_now
 from tests.factories import Client, convenor, join, open_bid, organisation, pledge
-from tests.web.helpers import post_form, sign_in
+from tests.web.helpers import post_form, sign_in, text_of
 
 LEEDS = "E08000035"
 GATESHEAD = "E08000037"
@@ -123,6 +123,10 @@ async def test_the_organisation_page_changes_only_later_bids(client: Client) -> 
     assert (await client.post(f"/api/v1/bids/{bid_id}/lock", headers=conv)).status_code == 200
     at_lock = await _figures(client, bid_id, conv)
     await sign_in(client, me["email"])
+    for page in (f"/organisations/{org_id}", f"/organisations/{org_id}/coverage"):
+        words = text_of((await client.get(page)).text)
+        assert "Changes here apply to bids that are still open." in words
+        assert "Community Match Fund 2026 has been locked, so it keeps your details as they were on" in words
     saved = await post_form(
         client, f"/organisations/{org_id}", {"name": "Ashbrook Homes", "org_type": "charity", "homes": "5"}
     )

@@ -105,7 +105,9 @@ def test_attachments(demo_snapshot: Snapshot, demo_reader: PdfReader) -> None:
     (data,) = attachments["pledges.csv"]
     assert data == pledges_csv(demo_snapshot)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    pledges = [(m, p) for m in demo_snapshot.members for p in m.pledges]
+    # A snapshot made before drafts were left out may hold them: the CSV still has only the submitted pledges.
+    pledges = [(m, p) for m in demo_snapshot.members for p in m.pledges if p.status == "submitted"]
+    assert any(p.status != "submitted" for m in demo_snapshot.members for p in m.pledges)
     assert len(rows) == len(pledges)
     by_id = {int(r["pledge_id"]): r for r in rows}
     for member, pledge in pledges:

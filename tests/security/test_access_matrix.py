@@ -57,6 +57,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/auth/me"): "401 ok ok ok ok ok 401 401 401",
     ("POST", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401",
     ("GET", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401",
+    # (the body's new password is too weak, so nobody's password changes: signed-in callers get 422)
+    ("POST", "/api/v1/auth/password"): "401 ok* ok* ok* ok* ok* 401 401 401",
+    # a reset link for member A: only the convenor of A's network (the other network's convenor: 404)
+    ("POST", "/api/v1/auth/reset-links"): "401 403 403 403 ok 404 401 401 401",
+    # the link is the credential (the scenario's is for member B; the body's password is too weak: 422)
+    ("GET", "/api/v1/auth/reset-links/{token:str}"): "ok ok ok ok ok ok ok ok ok",
+    ("POST", "/api/v1/auth/reset-links/{token:str}"): "ok* ok* ok* ok* ok* ok* ok* ok* ok*",
     ("GET", "/api/v1/networks"): "401 ok ok ok ok ok 401 401 401",
     # Bids
     ("POST", "/api/v1/bids"): "401 404 404 404 ok 404 401 401 401",
@@ -68,6 +75,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/bids/{bid_id:int}/totals"): "401 ok ok 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/eligibility"): "401 ok ok 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/members"): "401 ok ok 404 ok 404 401 401 401",
+    # Approving or refusing an organisation that joined through a link sent to another address (convenors only; the
+    # scenario's organisation has joined already, so approval is a no-op and refusal a 409)
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/approve"): "401 403 403 404 ok* 404 401 401 401",
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/refuse"): "401 403 403 404 ok* 404 401 401 401",
     ("POST", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401",
     ("POST", "/api/v1/bids/{bid_id:int}/invitations/{invitation_id:int}/resend"): "401 403 403 404 ok 404 401 401 401",
@@ -108,6 +119,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/bids/{bid_id:int}/submit"): "401 403 403 404 ok* 404 401 401 401",
     ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): "401 ok* 404 404 ok* 404 401 401 401",
     ("POST", "/api/v1/invitations/{token:str}/accept"): "ok* ok* ok* ok* ok* ok* ok* ok* ok*",
+    # Revokes each caller's every token and session: the very last row.
+    ("POST", "/api/v1/auth/sign-out-everywhere"): "401 ok ok ok ok ok 401 401 401",
 }
 
 ALLOWED_REFUSALS = {400, 409, 412, 422, 428}
@@ -143,6 +156,7 @@ class Scenario:
     member_a_spare_token_id: int
     member_a_email: str
     bodies: dict[tuple[str, str], Any] = field(default_factory=dict)
+    reset_token: str = ""
 
 
 async def _share(client: Client, conv: dict[str, str], document_id: int, label: str) -> tuple[int, str]:
@@ -192,6 +206,9 @@ async def build_scenario(client: Client) -> Scenario:
 
     me = (await client.get("/api/v1/auth/me", headers=member_a)).json()
     spare_token_id, _ = await create_api_token(me["user_id"], "spare, for the revoke row")
+    member_b_email = (await client.get("/api/v1/auth/me", headers=member_b)).json()["email"]
+    reset = await client.post("/api/v1/auth/reset-links", json={"email": member_b_email}, headers=conv)
+    assert reset.status_code == 201, reset.text
 
     headers = {
         "anonymous": {},
@@ -221,6 +238,7 @@ async def build_scenario(client: Client) -> Scenario:
         pdf_sha256=document["pdf_sha256"],
         member_a_spare_token_id=spare_token_id,
         member_a_email=me["email"],
+        reset_token=urlparse(reset.json()["url"]).path.rsplit("/", 1)[-1],
     )
 
 
@@ -230,6 +248,8 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
         params["token"] = s.share_tokens.get(role, MADE_UP_TOKEN)
     elif route.startswith("/api/v1/invitations/"):
         params["token"] = s.invitation_tokens[role]
+    elif route.startswith("/api/v1/auth/reset-links/"):
+        params["token"] = s.reset_token
     params["token_id"] = s.member_a_spare_token_id
     url = route
     for name, value in params.items():
@@ -240,6 +260,9 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/auth/sign-in"): {"email": s.member_a_email, "password": "correct horse battery staple"},
         ("POST", "/api/v1/auth/tokens"): {"name": "matrix"},
+        ("POST", "/api/v1/auth/password"): {"current_password": "not the password", "new_password": "password123"},
+        ("POST", "/api/v1/auth/reset-links"): {"email": s.member_a_email},
+        ("POST", "/api/v1/auth/reset-links/{token:str}"): {"password": "password123"},
         ("POST", "/api/v1/bids"): {
             "network_id": s.params["network_id"],
             "title": "Another bid",

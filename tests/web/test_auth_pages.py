@@ -140,3 +140,205 @@ async def test_an_unexpected_failure_shows_a_calm_page(db: None, settings: Setti
         answer = await client.get("/boom")
     assert answer.status_code == 500 and "text/html" in answer.headers["content-type"]
     assert "Sorry, something went wrong on our side" in answer.text and "kaboom" not in answer.text
+
+
+# --- accounts: the account page, password change and reset links ----------------------------------------------------
+
+NEW_PASSWORD = "marmalade orbit kettle"
+
+
+async def api_session(client: Client, email: str) -> str:
+    """Another browser signed in as ``email`` (its session cookie); the client is left with no cookies."""
+    client.cookies.clear()
+    answer = await client.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    cookie = client.cookies["consortium_session"]
+    client.cookies.clear()
+    return cookie
+
+
+async def session_works(client: Client, cookie: str) -> bool:
+    kept = dict(client.cookies)
+    client.cookies.clear()
+    client.cookies.set("consortium_session", cookie)
+    works = (await client.get("/api/v1/auth/me")).status_code == 200
+    client.cookies.clear()
+    for name, value in kept.items():
+        client.cookies.set(name, value)
+    return works
+
+
+async def test_the_sign_in_page_says_how_to_get_a_reset_link(client: Client, scene: Scene) -> None:
+    page = text_of((await client.get("/sign-in")).text)
+    assert "Ask your network convenor for a password reset link" in page
+    assert "It works once, for 24 hours" in page
+
+
+async def test_the_account_page_lists_tokens_shows_a_new_one_once_and_revokes(client: Client, scene: Scene) -> None:
+    await sign_in(client, ANA)
+    page = await client.get("/account")
+    assert page.status_code == 200
+    assert "Your account" in page.text and ANA in page.text
+    assert re.search(r"<th scope=\"row\">tests</th>", page.text)  # the token the scene made
+    assert 'href="/account"' in page.text  # reachable from every page's header
+    too_long = await post_form(
+        client, "/account/tokens", {"token_name": "budget", "token_days": "400"}, page="/account"
+    )
+    assert too_long.status_code == 422 and error_links(too_long.text) == ["token_days"]
+    assert 'value="budget"' in too_long.text
+    made = await post_form(client, "/account/tokens", {"token_name": "budget", "token_days": "30"}, page="/account")
+    assert made.status_code == 201
+    token = re.search(r'value="(cst_[^"]+)"', made.text)
+    assert token and "Copy it now" in text_of(made.text)
+    bearer_headers = {"Authorization": f"Bearer {token.group(1)}"}
+    assert (await client.get("/api/v1/auth/me", headers=bearer_headers)).status_code == 200
+    again = await client.get("/account")
+    assert token.group(1) not in again.text  # shown once
+    assert "Last used" in again.text and "just now" in again.text
+    listed = (await client.get("/api/v1/auth/tokens", headers=bearer_headers)).json()
+    budget = next(row for row in listed if row["name"] == "budget")
+    revoked = await post_form(client, f"/account/tokens/{budget['id']}/revoke", {}, page="/account")
+    assert revoked.status_code == 303 and revoked.headers["location"] == "/account"
+    assert "is revoked" in text_of((await client.get("/account")).text)
+    assert (await client.get("/api/v1/auth/me", headers=bearer_headers)).status_code == 401
+    # Another person's token cannot be revoked from here.
+    theirs = (await client.get("/api/v1/auth/tokens", headers=scene.ben_headers)).json()[0]
+    refused = await post_form(client, f"/account/tokens/{theirs['id']}/revoke", {}, page="/account")
+    assert refused.status_code == 404
+    assert (await client.get("/api/v1/auth/me", headers=scene.ben_headers)).status_code == 200
+
+
+async def test_changing_the_password_keeps_this_browser_and_signs_out_the_rest(client: Client, scene: Scene) -> None:
+    phone = await api_session(client, ANA)
+    await sign_in(client, ANA)
+    form = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_again": "something else"}
+    mismatch = await post_form(client, "/account/password", form, page="/account")
+    assert mismatch.status_code == 422 and error_links(mismatch.text) == ["new_password_again"]
+    weak = await post_form(
+        client,
+        "/account/password",
+        {**form, "new_password": "password123", "new_password_again": "password123"},
+        page="/account",
+    )
+    assert weak.status_code == 422 and error_links(weak.text) == ["new_password"]
+    assert "most commonly used passwords" in text_of(weak.text) and "three or four unrelated words" in text_of(
+        weak.text
+    )
+    wrong = await post_form(
+        client,
+        "/account/password",
+        {**form, "current_password": "not it at all", "new_password_again": NEW_PASSWORD},
+        page="/account",
+    )
+    assert wrong.status_code == 422 and error_links(wrong.text) == ["current_password"]
+    assert "password123" not in wrong.text and "not it at all" not in wrong.text
+    assert await session_works(client, phone)  # nothing changed yet
+    changed = await post_form(
+        client, "/account/password", {**form, "new_password_again": NEW_PASSWORD}, page="/account"
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == "/account"
+    after = text_of((await client.get("/account")).text)
+    assert "Your password is changed" in after and "everywhere else you are signed out" in after
+    assert "API tokens no longer work" in after
+    assert not await session_works(client, phone)
+    assert (await client.get("/api/v1/auth/me", headers=scene.ana_headers)).status_code == 401
+    await sign_in(client, ANA, NEW_PASSWORD)
+
+
+async def test_the_account_page_says_what_a_password_change_ends(client: Client, scene: Scene) -> None:
+    await sign_in(client, ANA)
+    page = text_of((await client.get("/account")).text)
+    assert "you are signed out in every other browser and device, and every API token of yours stops working" in page
+
+
+async def test_signing_out_everywhere_from_the_account_page(client: Client, scene: Scene) -> None:
+    phone = await api_session(client, ANA)
+    await sign_in(client, ANA)
+    answer = await post_form(client, "/account/sign-out-everywhere", {}, page="/account")
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    assert "You are signed out everywhere" in text_of((await client.get("/sign-in")).text)
+    assert (await client.get("/account", follow_redirects=False)).status_code == 303
+    assert not await session_works(client, phone)
+    assert (await client.get("/api/v1/auth/me", headers=scene.ana_headers)).status_code == 401
+    assert (await client.get("/api/v1/auth/me", headers=scene.ben_headers)).status_code == 200
+
+
+def reset_link_in(html: str) -> str:
+    found = re.search(r'value="http://testserver\.local(/reset/[^"]+)"', html)
+    assert found, "no reset link on the page"
+    return found.group(1)
+
+
+async def test_a_convenor_makes_a_reset_link_and_the_member_chooses_a_new_password(
+    client: Client, scene: Scene
+) -> None:
+    await sign_in(client, CONVENOR)
+    page = await client.get(f"/bids/{scene.bid_id}/invitations")
+    people = text_of(page.text.split('id="people-title"', 1)[1])
+    assert ANA in people and "Ashbrook Homes" in people and "Pennine Housing" in people
+    made = await post_form(client, f"/bids/{scene.bid_id}/people/reset-link", {"email": ANA}, page=page.url.path)
+    assert made.status_code == 201
+    assert "Password reset link for Morgan Member" in text_of(made.text) and "copy it now" in text_of(made.text)
+    link = reset_link_in(made.text)
+    assert link.split("/")[-1] not in (await client.get(f"/bids/{scene.bid_id}/invitations")).text  # shown once
+
+    phone = await api_session(client, ANA)
+    choose = await client.get(link)
+    assert choose.status_code == 200 and ANA in choose.text and "Choose a new password" in choose.text
+    mismatch = await post_form(client, link, {"password": NEW_PASSWORD, "password_again": "other words here"})
+    assert mismatch.status_code == 422 and error_links(mismatch.text) == ["password_again"]
+    weak = await post_form(client, link, {"password": "1234567890", "password_again": "1234567890"})
+    assert weak.status_code == 422 and error_links(weak.text) == ["password"]
+    assert "three or four unrelated words" in text_of(weak.text)
+    done = await post_form(client, link, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert done.status_code == 303 and done.headers["location"] == "/sign-in"
+    assert "Your password is changed. Sign in with it now" in text_of((await client.get("/sign-in")).text)
+    assert not await session_works(client, phone)
+    assert (await client.get("/api/v1/auth/me", headers=scene.ana_headers)).status_code == 401
+    await sign_in(client, ANA, NEW_PASSWORD)
+    client.cookies.clear()
+    used = await client.get(link)
+    assert used.status_code == 410 and "already been used" in used.text
+    unknown = await client.get("/reset/not-a-real-token")
+    assert unknown.status_code == 404 and "reset link is not valid" in unknown.text
+
+
+async def test_only_the_bids_convenor_makes_reset_links_for_its_members(client: Client, scene: Scene) -> None:
+    await sign_in(client, ANA)
+    refused = await client.post(
+        f"/bids/{scene.bid_id}/people/reset-link",
+        data={"email": "ben@example.org", "csrf_token": await form_token(client, "/account")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    await sign_in(client, CONVENOR)
+    outside = await post_form(
+        client,
+        f"/bids/{scene.bid_id}/people/reset-link",
+        {"email": "nobody@example.org"},
+        page=f"/bids/{scene.bid_id}/invitations",
+    )
+    assert outside.status_code == 303
+    assert "There is no one with that email address" in text_of((await client.get(outside.headers["location"])).text)
+
+
+async def test_joining_by_invitation_page_refuses_a_common_password(client: Client, scene: Scene) -> None:
+    await sign_in(client, CONVENOR)
+    invited = await post_form(client, f"/bids/{scene.bid_id}/invitations", {"emails": "ivy@example.org"})
+    link = re.findall(r'value="http://testserver\.local(/invitations/[^"]+)"', invited.text)[0]
+    client.cookies.clear()
+    typed = {
+        "name": "Ivy Ward",
+        "password": "password123",
+        "org_name": "Ivy Homes",
+        "org_type": "charity",
+        "org_id": "",
+        "homes": "",
+        "website": "",
+        "choice": "new",
+    }
+    answer = await post_form(client, link, typed)
+    assert answer.status_code == 422 and error_links(answer.text) == ["password"]
+    assert "most commonly used passwords" in text_of(answer.text)
+    joined = await post_form(client, link, {**typed, "password": NEW_PASSWORD})
+    assert joined.status_code == 303

@@ -174,4 +174,4 @@ async def test_someone_else_signed_in_is_told_the_invitation_was_not_for_them(cl
     client.cookies.clear()
     await sign_in(client, ANA)
     said = text_of((await client.get(link)).text)
-    assert "This invitation was sent to hal@example.org, not to you. If you join, you join as yourself" in said
+    assert "This invitation was sent to hal@example.org, not to you. If you go on, your organisation waits for" in said

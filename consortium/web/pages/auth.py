@@ -57,7 +57,7 @@ class AuthPages(PageController):
             try:
                 user_id = await accounts.authenticate(settings, values["email"], password, client_address(request))
             except ServiceError as error:
-                errors.add("email", error.message)
+                errors.add_service_error(error, {"email": "email", "password": "password"}, default="email")
                 status = error.status_code if error.status_code == 429 else 422
             else:
                 session = await accounts.start_session(

@@ -9,7 +9,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 from markupsafe import Markup
 
-from consortium.bids import figures, schemas
+from consortium.bids import figures, invitations, schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
@@ -166,7 +166,8 @@ class BidPages(PageController):
     @get("/bids", name="bids")
     async def index(self, request: PageRequest, user: CurrentUser) -> Response[Any]:
         listed = await bids.list_bids(user)
-        return await render(request, "bids.html", {"bids": listed, "now": utc_now()})
+        waiting = await invitations.waiting_for_approval(user)
+        return await render(request, "bids.html", {"bids": listed, "waiting": waiting, "now": utc_now()})
 
     @get("/bids/new", name="bid-new")
     async def new(self, request: PageRequest, user: CurrentUser) -> Response[Any]:

@@ -13,6 +13,7 @@ from litestar import Response, get, post
 from litestar.datastructures import Cookie, UploadFile
 from litestar.params import FromPath
 
+from consortium.accounts import resets
 from consortium.accounts import services as accounts
 from consortium.accounts.controllers import session_cookie
 from consortium.accounts.principal import Principal
@@ -30,7 +31,10 @@ from consortium.web.pages.rendering import redirect, render
 
 MAX_CSV_BYTES = 100_000
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "text/comma-separated-values"}
-_ANGLED = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+# No "@" before the one taken: otherwise a long run of "a@a@a@..." is tried at every "@" (quadratic time).
+_ANGLED = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
+# Pasted addresses: room for the 2,000 entries a list may have (consortium.schemas), refused unread beyond it.
+MAX_PASTED_CHARS = 200_000
 _CHUNKS = re.compile(r"[,;\n]+")
 
 ACCEPT_FIELD_IDS = {
@@ -126,6 +130,8 @@ async def _invitation_context(
         "max_csv_kb": MAX_CSV_BYTES // 1000,
         "values": {"emails": ""},
         "errors": forms.FormErrors(),
+        "people": await resets.people_of_bid(user, bid.id),
+        "reset_link": None,
         **extra,
     }
 
@@ -144,14 +150,21 @@ class InvitationPages(PageController):
         form = await request.form()
         errors = forms.FormErrors()
         pasted = forms.raw(form, "emails")
-        addresses = split_addresses(pasted)
+        if len(pasted) > MAX_PASTED_CHARS:
+            errors.add(
+                "emails",
+                f"The pasted list is {len(pasted):,} characters long; paste at most {MAX_PASTED_CHARS:,} (a few "
+                "hundred addresses) at a time, or upload them as a CSV file.",
+            )
+            pasted = pasted[:MAX_PASTED_CHARS]  # shown again, so what was typed is not lost
+        addresses = split_addresses(pasted) if not errors else []
         upload: UploadFile | None = forms.upload(form, "csv")
         if upload is not None:
             size = upload_size(upload)
             data = await forms.read_upload(upload, MAX_CSV_BYTES)
             addresses += addresses_from_csv(upload.filename, upload.content_type or "", data, errors, size=size)
         await forms.close_uploads(form)  # an empty file field still arrives as an (empty) upload
-        if upload is None and not addresses:
+        if upload is None and not addresses and not errors:
             errors.add("emails", "Enter at least one email address, or upload a CSV file of them.")
         if not errors:
             try:
@@ -180,6 +193,42 @@ class InvitationPages(PageController):
             return redirect(request, f"/bids/{bid_id}/invitations", error.message, kind="error")
         context = await _invitation_context(user, bid, new_links=[fresh], resent=True)
         return await render(request, "convenor/invitations.html", context)
+
+    @post("/bids/{bid_id:int}/people/reset-link")
+    async def reset_link(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
+    ) -> Response[Any]:
+        """A password reset link for a person acting for one of the bid's members, shown once on this page."""
+        bid = await convenor_bid(user, bid_id)
+        form = await request.form()
+        try:
+            issued = await resets.issue_reset_link(settings, forms.text(form, "email"), by=user)
+        except ServiceError as error:
+            return redirect(request, f"/bids/{bid_id}/invitations#people-title", error.message, kind="error")
+        context = await _invitation_context(user, bid, reset_link=issued)
+        return await render(request, "convenor/invitations.html", context, status_code=201)
+
+    @post("/bids/{bid_id:int}/members/{organisation_id:int}/approve")
+    async def approve(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+    ) -> Response[Any]:
+        await convenor_bid(user, bid_id)
+        try:
+            member = await invitations.approve_member(user, bid_id, organisation_id)
+        except ServiceError as error:
+            return redirect(request, f"/bids/{bid_id}/invitations", error.message, kind="error")
+        return redirect(request, f"/bids/{bid_id}/invitations", f"{member.name} has joined the bid.")
+
+    @post("/bids/{bid_id:int}/members/{organisation_id:int}/refuse")
+    async def refuse(
+        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+    ) -> Response[Any]:
+        await convenor_bid(user, bid_id)
+        try:
+            message = await invitations.refuse_member(user, bid_id, organisation_id)
+        except ServiceError as error:
+            return redirect(request, f"/bids/{bid_id}/invitations", error.message, kind="error")
+        return redirect(request, f"/bids/{bid_id}/invitations", message, kind="info")
 
 
 # --- accepting --------------------------------------------------------------------------------------------------------
@@ -227,6 +276,9 @@ class AcceptPages(PageController):
                         settings, who.user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
                     )
                     cookies.append(session_cookie(settings, session.token))
+                if accepted.status == "pending":
+                    # Nothing of the bid is theirs to see until the convenor approves.
+                    return redirect(request, "/bids", accepted.message, kind="info", cookies=cookies)
                 return redirect(
                     request,
                     f"/bids/{accepted.bid_id}",
@@ -243,6 +295,13 @@ class AcceptPages(PageController):
                 errors.add("name", "Enter your name.")
             if len(password) < MIN_PASSWORD_LENGTH:
                 errors.add("password", f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+            elif values["name"]:  # the schema's own limits, and no control characters, shown at each field
+                forms.convert(
+                    {"name": values["name"], "password": password},
+                    schemas.AcceptInvitation,
+                    errors,
+                    {"name": "your name", "password": "your password"},
+                )
         existing = values["choice"] if principal is not None and values["choice"] != "new" else ""
         if existing:
             number = forms.whole_number(existing, "choice", errors, what="your organisation", low=1)

@@ -10,11 +10,13 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 
 from consortium.accounts.principal import Principal
+from consortium.bids.profiles import bids_keeping_earlier_details
 from consortium.errors import BadInput, NotFound, ServiceError
 from consortium.organisations import schemas
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.reference.districts import District, districts
+from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.reference.search import UnknownDistrict, resolve_district, search_districts
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms, views
@@ -38,6 +40,11 @@ _HOMES_AT_END = re.compile(r"^(.*?)[\s,;:]+(\d[\d,]*)\s*(?:homes?)?$", re.IGNORE
 _AFTER_SEPARATOR = re.compile(r"^(.*?)\s*[,;:\t]\s*([^,;:\t]*?)\s*(?:homes?)?$", re.IGNORECASE)
 _AFTER_SPACE = re.compile(r"^(.*?)\s+(-\S*|\S*\d\S*)\s*(?:homes?)?$", re.IGNORECASE)
 MAX_HOMES = 10_000_000
+# Limits before work: a list longer than the UK has districts, or a line longer than any district's name and homes,
+# is refused before any line is read (reading a line tries patterns whose cost grows with its length).
+MAX_PASTE_LINES = MAX_DISTRICT_ENTRIES
+MAX_PASTE_LINE = 200
+_SEPARATOR_RUN = re.compile(r"[\s,;:]{4,}")
 
 
 def _profile_values(organisation: schemas.Organisation) -> dict[str, str]:
@@ -64,8 +71,26 @@ def parse_pasted(text: str, errors: forms.FormErrors) -> list[schemas.CoverageRo
     """'Leeds, 1200' / 'E08000035<tab>300' / 'Bristol, City of' -> district and homes. A district we recognise is
     given by its code; an unknown one is left as typed, for the services to explain with suggestions. A recognised
     district with homes that are not a whole number of 0 or more is a problem on ``paste``."""
-    rows = []
-    for line in forms.lines(text):
+    rows: list[schemas.CoverageRowIn] = []
+    pasted = forms.lines(text)
+    if len(pasted) > MAX_PASTE_LINES:
+        errors.add(
+            "paste",
+            f"The list has {len(pasted):,} lines, but the UK has only {len(districts())} districts. Paste at most "
+            f"{MAX_PASTE_LINES} lines, one district a line.",
+        )
+        return rows
+    for line in pasted:
+        if len(line) > MAX_PASTE_LINE:
+            errors.add(
+                "paste",
+                f"A line of the list is {len(line):,} characters long ({line[:30]!r}...). Put one district, and its "
+                "homes if you know them, on each line.",
+            )
+            continue
+        # A long run of separators (",,,,", ": : :") is cut to three: the patterns below try every place a run
+        # could split, so a long one costs time growing with its square; no real line has more than three in a row.
+        line = _SEPARATOR_RUN.sub(lambda run: run.group()[:3], line)
         match = _HOMES_AT_END.match(line)
         if match:
             name, homes = match.group(1).strip(), int(match.group(2).replace(",", ""))
@@ -93,6 +118,7 @@ def read_coverage_form(
     reference = districts()
     removed = set(forms.values(form, "remove"))
     pasted = forms.raw(form, "paste")
+    forms.refuse_control_characters({"paste": pasted}, errors, {"paste": "the pasted list"})
     replacing = forms.text(form, "paste_mode") == "replace" and bool(pasted.strip())
     pasted_rows = parse_pasted(pasted, errors)
     pasted_homes = {row.district_code: row.homes for row in pasted_rows}
@@ -197,6 +223,7 @@ class OrganisationPages(PageController):
                 "values": values,
                 "errors": errors,
                 "editable": user.acts_for(organisation.id),
+                "kept": await bids_keeping_earlier_details(organisation.id),
                 "org_types": [(key, name, None) for key, name in schemas.ORG_TYPE_NAMES.items()],
                 "prefixes": SUPPORTED_PREFIXES,
             },
@@ -271,6 +298,7 @@ class OrganisationPages(PageController):
                 "organisation": organisation,
                 "coverage": coverage,
                 "editable": user.acts_for(organisation.id),
+                "kept": await bids_keeping_earlier_details(organisation.id),
                 "q": q,
                 "results": self._search(q),
                 "covered": covered,

@@ -21,6 +21,7 @@ from consortium.organisations import services as organisations
 from consortium.pledges import schemas
 from consortium.pledges import services as pledges
 from consortium.reference.districts import districts
+from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, member_bid
@@ -104,6 +105,10 @@ def read_pledge_form(
         errors.add("amount", "The amount you pledge must be more than £0.")
     reference = districts()
     areas: list[dict[str, Any]] = []
+    listed = len(values["areas"]) + len(forms.lines(values["other_areas"]))
+    if listed > MAX_DISTRICT_ENTRIES:  # a limit before any district is read
+        errors.add("areas", f"A pledge can name at most {MAX_DISTRICT_ENTRIES} districts; this one names {listed:,}.")
+        return values, {}
     for code in values["areas"]:
         typed = forms.text(form, f"area-amount-{code}")
         values["area_amounts"][code] = typed
@@ -210,7 +215,8 @@ class PledgePages(PageController):
     @get("/pledges/{pledge_id:int}", name="pledge")
     async def show(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
         pledge = await pledges.read_pledge(user, pledge_id)
-        bid = await bids.read_bid(user, pledge.bid_id)
+        # An organisation that withdrew still reads its own pledge (read-only: its role is "withdrawn").
+        bid = await bids.read_bid(user, pledge.bid_id, include_withdrawn=True)
         covered = {c.district_code for c in await self._coverage_for(user, bid, pledge.organisation_id)}
         return await self._form(request, user, bid, pledge, pledge_values(pledge, covered), forms.FormErrors())
 
@@ -280,7 +286,7 @@ class PledgePages(PageController):
     @get("/pledges/{pledge_id:int}/history", name="pledge-history")
     async def history(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
         pledge = await pledges.read_pledge(user, pledge_id)
-        bid = await bids.read_bid(user, pledge.bid_id)
+        bid = await bids.read_bid(user, pledge.bid_id, include_withdrawn=True)
         events = await pledges.pledge_history(user, pledge_id)
         return await render(
             request,
@@ -313,7 +319,8 @@ class PledgePages(PageController):
         version: str | None = None,
     ) -> Response[Any]:
         organisation_id = pledge.organisation_id if pledge else int(values["organisation_id"] or 0)
-        members = await bids.list_members(user, bid.id)
+        # A withdrawn organisation no longer reads the bid's member list; it only reads its own pledge here.
+        members = await bids.list_members(user, bid.id) if bid.your_role != "withdrawn" else []
         own = [(str(m.organisation_id), m.name, None) for m in members if user.acts_for(m.organisation_id)]
         editable = bid.your_role == "member" and bid.accepting_changes
         coverage = await self._coverage_for(user, bid, organisation_id) if organisation_id else []
@@ -373,9 +380,14 @@ def _value_text(key: str, value: Any) -> str:
     return str(value)
 
 
+DRAFT_CHANGE_NOTE = "Made while the pledge was a draft: what it said then is seen only by its organisation."
+
+
 def describe_event(event: schemas.PledgeEvent) -> dict[str, Any]:
     before = event.before or {}
     after = event.after or {}
+    # Others read a draft's changes with their content left out (pledges.services.without_draft_content).
+    content_left_out = event.action in {"pledge.create", "pledge.update"} and set(after) <= {"status", "version"}
     changes = []
     for key, words in FIELD_WORDS.items():
         if key in after and (event.action == "pledge.create" or before.get(key) != after.get(key)):
@@ -394,4 +406,5 @@ def describe_event(event: schemas.PledgeEvent) -> dict[str, Any]:
         "action": ACTION_WORDS.get(event.action, event.action),
         "changes": changes,
         "version": after.get("version"),
+        "note": DRAFT_CHANGE_NOTE if content_left_out else "",
     }

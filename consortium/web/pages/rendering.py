@@ -47,6 +47,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "submitted": ("Submitted", "blue"),
     "invited": ("Invited", "grey"),
     "joined": ("Joined", "blue"),
+    "pending": ("Waiting for your approval", "yellow"),
     "pledged": ("Draft pledge", "yellow"),
     "withdrawn": ("Withdrawn", "red"),
     "expired": ("Expired", "red"),

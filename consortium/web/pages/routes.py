@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consortium.web.pages.account import AccountPages, ResetPages
 from consortium.web.pages.auth import AuthPages
 from consortium.web.pages.bids import BidPages
 from consortium.web.pages.documents import DocumentPages
@@ -16,6 +17,8 @@ from consortium.web.pages.rules import RulePages
 
 PAGE_CONTROLLERS: list[Any] = [
     AuthPages,
+    AccountPages,
+    ResetPages,
     BidPages,
     RulePages,
     InvitationPages,

@@ -222,6 +222,9 @@ def stored_rules(bid: schemas.Bid) -> dict[str, dict[str, Any]]:
     return {rule.key: dict(rule.params) for rule in bid.rules}
 
 
+MAX_RULES_JSON = 100_000
+
+
 def rules_json(bid: schemas.Bid) -> str:
     return json.dumps([{"key": r.key, **r.params} for r in bid.rules], indent=2)
 
@@ -251,11 +254,14 @@ class RulePages(PageController):
         bid = await convenor_bid(user, bid_id)
         errors = forms.FormErrors()
         text = forms.raw(await request.form(), "rules_json")
-        try:
-            raw = json.loads(text or "[]")
-        except json.JSONDecodeError as error:
-            errors.add("rules_json", f"That is not valid JSON: {error.msg} on line {error.lineno}.")
-            raw = None
+        raw: Any = None
+        if len(text) > MAX_RULES_JSON:  # a limit before any parsing: every rule set there is fits in a few KB
+            errors.add("rules_json", f"The rules are {len(text):,} characters long; at most {MAX_RULES_JSON:,} fit.")
+        else:
+            try:
+                raw = json.loads(text or "[]")
+            except json.JSONDecodeError as error:
+                errors.add("rules_json", f"That is not valid JSON: {error.msg} on line {error.lineno}.")
         if raw is not None and not (isinstance(raw, list) and all(isinstance(item, dict) for item in raw)):
             errors.add(
                 "rules_json", 'The rules must be a JSON list of objects, like [{"key": "min_members", "count": 3}].'

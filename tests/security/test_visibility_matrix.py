@@ -1,0 +1,576 @@
+"""Who sees what, on every way in: every route of the application (the JSON API, the pages, their HTMX fragments,
+the CSV, the PDFs and their attachments) × eleven kinds of caller × the three stages of a bid.
+
+Two things are checked for each cell:
+
+* the status, against EXPECTED below (written from the policy in ``consortium.visibility``, not from what the code
+  happened to answer); a route the app serves without a row fails the test by name;
+* the body: every text and amount planted in the scenario (``tests/security/visibility_scenario.py``) that the
+  policy says this caller may not see must not be in the answer, whatever its status. PDFs are read back with pypdf,
+  their text and their attachments (snapshot.json, pledges.csv). A bid document may hold only what the policy lets
+  a funder see through a document, whoever downloads it.
+
+Outcome codes in EXPECTED (a cell is one outcome for every stage, or three separated by "/" for open, locked and
+submitted; "a|b" accepts either):
+  ok   2xx, or a redirect somewhere other than the sign-in page
+  ok*  let in: ok, or a refusal that depends on the scenario's state (400, 409, 412, 422, 428)
+  in   a redirect to the sign-in page (a page asked for without signing in)
+  401 / 403 / 404 / 409 / 410  exactly that status
+
+Reads (GET, HEAD) run first, then the writes in the order of the table, so that rows which change the scenario's
+shape (revoking, withdrawing, signing out, locking, joining) come last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import Iterable
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from consortium.documents.services import wait_for_renders
+from consortium.visibility import Audience, Sight, Stage, in_documents, readme_table, sight
+from tests.factories import PASSWORD, Client, future, organisation
+from tests.security.visibility_scenario import (
+    BID,
+    MADE_UP_TOKEN,
+    ROLE_ORGANISATION,
+    ROLES,
+    Planted,
+    World,
+    build_world,
+)
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+# (method, route as the app spells it) -> one cell per role, in the order of ROLES:
+#  anon  memA  memB  memElse  conv  convElse  funder  fRevoked  fExpired  withdrawn  pending
+EXPECTED: dict[tuple[str, str], str] = {
+    # --- Open to everyone ---------------------------------------------------------------------------------------
+    ("GET", "/health"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/static/{file_path:path}"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("HEAD", "/static/{file_path:path}"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/elements"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/oauth2-redirect.html"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/openapi.json"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/openapi.yaml"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/openapi.yml"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/rapidoc"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/redoc"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/swagger"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/{path:str}"): "404 404 404 404 404 404 404 404 404 404 404",
+    ("GET", "/api/v1/rule-kinds"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/districts"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/districts/{code:str}"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/reference/regions"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/documents/verify"): "ok ok ok ok ok ok ok ok ok ok ok",
+    # --- Accounts -----------------------------------------------------------------------------------------------
+    ("GET", "/"): "in ok ok ok ok ok in in in ok ok",
+    ("GET", "/sign-in"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/auth/me"): "401 ok ok ok ok ok 401 401 401 ok ok",
+    ("GET", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401 ok ok",
+    ("GET", "/api/v1/networks"): "401 ok ok ok ok ok 401 401 401 ok ok",
+    ("GET", "/account"): "in ok ok ok ok ok in in in ok ok",
+    ("GET", "/reset/{token:str}"): "404 404 404 404 404 404 404 404 404 404 404",
+    ("GET", "/api/v1/auth/reset-links/{token:str}"): "404 404 404 404 404 404 404 404 404 404 404",
+    # --- The bid: members read its figures, convenors everything; a withdrawn member is a stranger to it ---------
+    ("GET", "/bids"): "in ok ok ok ok ok in in in ok ok",
+    ("GET", "/api/v1/bids"): "401 ok ok ok ok ok 401 401 401 ok ok",
+    ("GET", "/bids/new"): "in 404 404 404 ok ok in in in 404 404",
+    ("GET", "/bids/{bid_id:int}"): "in ok ok 404 ok 404 in in in 404 ok|404",
+    ("GET", "/api/v1/bids/{bid_id:int}"): "401 ok ok 404 ok 404 401 401 401 404 ok|404",
+    ("GET", "/api/v1/bids/{bid_id:int}/rules"): "401 ok ok 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/bids/{bid_id:int}/totals"): "401 ok ok 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/bids/{bid_id:int}/eligibility"): "401 ok ok 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/bids/{bid_id:int}/members"): "401 ok ok 404 ok 404 401 401 401 404 ok|404",
+    # The convenor's pages and fragments: a member who can see the bid is told they are for convenors (403).
+    ("GET", "/bids/{bid_id:int}/edit"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/bids/{bid_id:int}/rules"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/bids/{bid_id:int}/live/{region:str}"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/bids/{bid_id:int}/what-if"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/bids/{bid_id:int}/invitations"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401 404 403|404",
+    ("GET", "/bids/{bid_id:int}/documents"): "in 403 403 404 ok 404 in in in 404 403|404",
+    ("GET", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401 404 403|404",
+    ("GET", "/rule-preview/{key:str}"): "in ok ok ok ok ok in in in ok ok",
+    # --- Organisations: member A's own; the convenor reads it ------------------------------------------------
+    ("GET", "/organisations/{organisation_id:int}"): "in ok 404 404 ok 404 in in in 404 404",
+    ("GET", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 ok 404 401 401 401 404 404",
+    ("GET", "/organisations/{organisation_id:int}/coverage"): "in ok 404 404 ok|404 404 in in in 404 404",
+    ("GET", "/organisations/{organisation_id:int}/coverage/search"): "in ok 404 404 ok|404 404 in in in 404 404",
+    ("GET", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 ok 404 401 401 401 404 404",
+    # --- Pledges: {pledge_id} is member A's draft; the convenor may learn only that it exists ------------------
+    ("GET", "/bids/{bid_id:int}/pledge"): "in ok ok 404 403|404 404 in in in 404 404",
+    ("GET", "/api/v1/bids/{bid_id:int}/pledges"): "401 ok ok 404 ok 404 401 401 401 ok|404 404",
+    ("GET", "/api/v1/bids/{bid_id:int}/pledges.csv"): "401 403 403 404 ok 404 401 401 401 404 403|404",
+    ("GET", "/pledges/{pledge_id:int}"): "in ok 404 404 ok|404 404 in in in 404 404",
+    ("GET", "/api/v1/pledges/{pledge_id:int}"): "401 ok 404 404 ok|404 404 401 401 401 404 404",
+    ("GET", "/pledges/{pledge_id:int}/history"): "in ok 404 404 ok|404 404 in in in 404 404",
+    ("GET", "/api/v1/pledges/{pledge_id:int}/history"): "401 ok 404 404 ok|404 404 401 401 401 404 404",
+    # --- Documents: the convenor's; the funder's only through a live share link ---------------------------------
+    ("GET", "/documents/{document_id:int}/status"): "in 404 404 404 ok 404 in in in 404 404",
+    ("GET", "/documents/{document_id:int}/pdf"): "in 404 404 404 ok 404 in in in 404 404",
+    ("GET", "/documents/{document_id:int}/data.json"): "in 404 404 404 ok 404 in in in 404 404",
+    ("GET", "/api/v1/documents/{document_id:int}"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/documents/{document_id:int}/pdf"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/documents/{document_id:int}/snapshot.json"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("GET", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("GET", "/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/shared/{token:str}/data.json"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/api/v1/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/api/v1/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/api/v1/shared/{token:str}/snapshot.json"): "404 404 404 404 404 404 ok 410 410 404 404",
+    # --- Invitations: each caller opens a link of its own ----------------------------------------------------------
+    ("GET", "/invitations/{token:str}"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("GET", "/api/v1/invitations/{token:str}"): "ok ok ok ok ok ok ok ok ok ok ok",
+    # === Writes ===================================================================================================
+    # Page forms: a POST without a session's CSRF token is refused (403) before anything else.
+    ("POST", "/api/v1/auth/sign-in"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("POST", "/sign-in"): "403 ok ok ok ok ok 403 403 403 ok ok",
+    ("POST", "/api/v1/auth/tokens"): "401 ok ok ok ok ok 401 401 401 ok ok",
+    ("POST", "/account/tokens"): "403 ok* ok* ok* ok* ok* 403 403 403 ok* ok*",
+    ("POST", "/api/v1/auth/password"): "401 ok* ok* ok* ok* ok* 401 401 401 ok* ok*",
+    ("POST", "/account/password"): "403 ok* ok* ok* ok* ok* 403 403 403 ok* ok*",
+    # A convenor makes a reset link for a person of its own network (here member A); nobody else can.
+    ("POST", "/api/v1/auth/reset-links"): "401 403|404 403|404 403|404 ok 403|404 401 401 401 403|404 403|404",
+    ("POST", "/bids/{bid_id:int}/people/reset-link"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    ("POST", "/api/v1/auth/reset-links/{token:str}"): "404 404 404 404 404 404 404 404 404 404 404",
+    ("POST", "/reset/{token:str}"): "403 404 404 404 404 404 403 403 403 404 404",
+    ("POST", "/api/v1/bids"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("POST", "/bids/new"): "403 404 404 404 ok* ok* 403 403 403 404 404",
+    # The convenor changes terms and rules while the bid is open or locked, not once it is submitted.
+    ("PATCH", "/api/v1/bids/{bid_id:int}"): "401 403 403 404 ok*/ok*/409 404 401 401 401 404 403|404",
+    ("POST", "/bids/{bid_id:int}/edit"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    ("PUT", "/api/v1/bids/{bid_id:int}/rules"): "401 403 403 404 ok*/ok*/409 404 401 401 401 404 403|404",
+    ("POST", "/bids/{bid_id:int}/rules"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    ("POST", "/bids/{bid_id:int}/rules/json"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok* 404 401 401 401 404 403|404",
+    ("POST", "/bids/{bid_id:int}/invitations"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations/{invitation_id:int}/resend"): (
+        "401 403 403 404 ok* 404 401 401 401 404 403|404"
+    ),
+    ("POST", "/bids/{bid_id:int}/invitations/{invitation_id:int}/resend"): (
+        "403 403 403 404 ok* 404 403 403 403 404 403|404"
+    ),
+    # An organisation edits its own profile at every stage (a locked bid keeps its frozen copy).
+    ("PATCH", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 403|404 404 401 401 401 404 404",
+    ("POST", "/organisations/{organisation_id:int}"): "403 ok* 404 404 403|404 404 403 403 403 404 404",
+    ("PUT", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 403|404 404 401 401 401 404 404",
+    ("POST", "/organisations/{organisation_id:int}/coverage"): "403 ok* 404 404 403|404 404 403 403 403 404 404",
+    # Members write pledges only while the bid is open.
+    ("POST", "/api/v1/bids/{bid_id:int}/pledges"): (
+        "401 ok*/409/409 ok*/409/409 404 403 404 401 401 401 404|409 403|404|409"
+    ),
+    ("POST", "/bids/{bid_id:int}/pledge"): "403 ok* ok* 404 403|404 404 403 403 403 404|409|422 404|409|422",
+    ("PATCH", "/api/v1/pledges/{pledge_id:int}"): "401 ok*/409/409 404 404 403|404 404 401 401 401 404 404",
+    ("POST", "/pledges/{pledge_id:int}"): "403 ok* 404 404 403|404 404 403 403 403 404 404",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/submit"): "401 ok*/409/409 404 404 403|404 404 401 401 401 404 404",
+    # Documents and share links: the convenor's, at every stage.
+    ("POST", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401 404 403|404",
+    ("POST", "/bids/{bid_id:int}/documents"): "403 403 403 404 ok 404 403 403 403 404 403|404",
+    # Approving or refusing a member awaiting approval: the convenor's (member A is not awaiting it: a refusal).
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/approve"): (
+        "401 403|404 403|404 404 ok* 404 401 401 401 404 403|404"
+    ),
+    ("POST", "/bids/{bid_id:int}/members/{organisation_id:int}/approve"): (
+        "403 403|404 403|404 404 ok* 404 403 403 403 404 403|404"
+    ),
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/refuse"): (
+        "401 403|404 403|404 404 ok* 404 401 401 401 404 403|404"
+    ),
+    ("POST", "/bids/{bid_id:int}/members/{organisation_id:int}/refuse"): (
+        "403 403|404 403|404 404 ok* 404 403 403 403 404 403|404"
+    ),
+    ("POST", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("POST", "/documents/{document_id:int}/share-links"): "403 404 404 404 ok 404 403 403 403 404 404",
+    # Without a browser's form cookie (an anonymous caller) the form is refused before the link is looked at.
+    ("POST", "/shared/{token:str}/check"): "403 404 404 404 404 404 403 403 403 404 404",
+    # Rows that change the scenario's shape: last.
+    ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401 404 404",
+    ("POST", "/share-links/{link_id:int}/revoke"): "403 404 404 404 ok 404 403 403 403 404 404",
+    ("POST", "/pledges/{pledge_id:int}/withdraw"): "403 ok* 404 404 403|404 404 403 403 403 404 404",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/withdraw"): "401 ok*/409/409 404 404 403|404 404 401 401 401 404 404",
+    ("POST", "/account/tokens/{token_id:int}/revoke"): "403 ok 404 404 404 404 403 403 403 404 404",
+    ("DELETE", "/api/v1/auth/tokens/{token_id:int}"): "401 ok|404 404 404 404 404 401 401 401 404 404",
+    ("POST", "/api/v1/auth/sign-out"): "ok ok ok ok ok ok ok ok ok ok ok",
+    ("POST", "/sign-out"): "403 in in in in in 403 403 403 in in",
+    # Before the rows that move the bid between stages (an unlock would reopen it). Once member A has left (open
+    # stage), it is a stranger to the bid's convenor actions: 404 instead of 403.
+    ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): (
+        "401 ok*/409/409 404 404 ok* 404 401 401 401 404 404"
+    ),
+    ("POST", "/bids/{bid_id:int}/status/{action:str}"): "403 403|404 403 404 ok 404 403 403 403 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/open"): "401 403|404 403 404 ok* 404 401 401 401 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/lock"): "401 403|404 403 404 ok* 404 401 401 401 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/unlock"): "401 403|404 403 404 ok* 404 401 401 401 404 403|404",
+    ("POST", "/api/v1/bids/{bid_id:int}/submit"): "401 403|404 403 404 ok* 404 401 401 401 404 403|404",
+    ("POST", "/invitations/{token:str}"): "403 ok* ok* ok* ok* ok* 403 403 403 ok* ok*",
+    ("POST", "/api/v1/invitations/{token:str}/accept"): "ok* ok* ok* ok* ok* ok* ok* ok* ok* ok* ok*",
+    # Ends every session and token of the caller: the very last.
+    ("POST", "/account/sign-out-everywhere"): "403 in in in in in 403 403 403 in in",
+    ("POST", "/api/v1/auth/sign-out-everywhere"): "401 ok|401 ok|401 ok|401 ok|401 ok|401 401 401 401 ok|401 ok|401",
+}
+
+READ_METHODS = {"GET", "HEAD"}
+ALLOWED_REFUSALS = {400, 409, 412, 422, 428}
+STAGE_ORDER = (Stage.OPEN, Stage.LOCKED, Stage.SUBMITTED)
+# Routes whose answer is (part of) a bid document: it may hold only what a funder may see through one.
+DOCUMENT_ROUTES = {
+    "/documents/{document_id:int}/pdf",
+    "/documents/{document_id:int}/data.json",
+    "/api/v1/documents/{document_id:int}/pdf",
+    "/api/v1/documents/{document_id:int}/snapshot.json",
+    "/shared/{token:str}/pdf",
+    "/shared/{token:str}/data.json",
+    "/api/v1/shared/{token:str}/pdf",
+    "/api/v1/shared/{token:str}/snapshot.json",
+}
+
+
+def app_routes(app: Litestar) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            found.update((method, route.path) for method in route.route_handler_map if method != "OPTIONS")
+    return found
+
+
+def test_every_route_has_a_row(app: Litestar) -> None:
+    routes = app_routes(app)
+    missing = sorted(routes - EXPECTED.keys())
+    assert not missing, (
+        "Routes with no row in tests/security/test_visibility_matrix.py EXPECTED (say who may call each, at each "
+        "stage, following consortium/visibility.py): " + ", ".join(f"{m} {p}" for m, p in missing)
+    )
+    stale = sorted(EXPECTED.keys() - routes)
+    assert not stale, f"EXPECTED rows for routes the app no longer has: {stale}"
+    for key, row in EXPECTED.items():
+        cells = row.split()
+        assert len(cells) == len(ROLES), key
+        assert all(len(cell.split("/")) in {1, 3} for cell in cells), key
+        if "/shared/" not in key[1]:
+            # Funders are tried only with their link; elsewhere they are anonymous callers, and the row says so.
+            anonymous = cells[ROLES.index("anonymous")]
+            assert all(cells[ROLES.index(f)] == anonymous for f in FUNDERS), key
+
+
+def test_readme_table_is_the_policy() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "## Who sees what" in text
+    section = text.split("## Who sees what", 1)[1].split("\n## ", 1)[0]
+    assert readme_table() in section, (
+        "README.md's 'Who sees what' table differs from consortium/visibility.py; paste in the output of "
+        "python -c 'from consortium.visibility import readme_table; print(readme_table())'"
+    )
+
+
+def test_policy_reads_alike_at_every_stage_and_keeps_drafts_home() -> None:
+    # The README promises reads follow one table at every stage, and the issue's first rule: a draft is its
+    # member's alone, and no document holds one.
+    from consortium.visibility import READS
+
+    for row in READS:
+        for audience in Audience:
+            assert {sight(row.subject, audience, stage) for stage in Stage} == {row.sight[audience]}
+    from consortium.visibility import Subject
+
+    assert [a for a in Audience if sight(Subject.DRAFT_PLEDGE, a) in {Sight.YES, Sight.OWN}] == [
+        Audience.MEMBER,
+        Audience.WITHDRAWN_MEMBER,
+    ]
+    assert not in_documents(Subject.DRAFT_PLEDGE) and not in_documents(Subject.WITHDRAWN_SUBMITTED_PLEDGE)
+
+
+# --- what a caller may not find ----------------------------------------------------------------------------------
+
+
+def audience_of(role: str, owner: str) -> Audience:
+    """Who ``role`` is to data belonging to ``owner`` (an organisation's key, or BID for the bid's own data)."""
+    if role == "convenor":
+        return Audience.CONVENOR
+    if role == "funder":
+        return Audience.FUNDER
+    own = ROLE_ORGANISATION.get(role)
+    if own is None:
+        return Audience.EVERYONE_ELSE
+    if role == "member_withdrawn" and (owner in {BID, own}):
+        return Audience.WITHDRAWN_MEMBER
+    if role == "member_pending" and (owner in {BID, own}):
+        return Audience.PENDING_MEMBER
+    if owner in {BID, own}:
+        return Audience.MEMBER
+    return Audience.OTHER_MEMBERS
+
+
+def forbidden(world: World, role: str, route: str) -> list[tuple[Planted, str]]:
+    """The planted texts ``role`` must not find in the answer of ``route``."""
+    found: list[tuple[Planted, str]] = []
+    for planted in world.planted:
+        seen = sight(planted.subject, audience_of(role, planted.owner), world.stage)
+        allowed = seen in {Sight.YES, Sight.OWN} or (seen is Sight.DOCUMENT and role == "funder")
+        if route in DOCUMENT_ROUTES and not in_documents(planted.subject):
+            allowed = False
+        if not allowed:
+            found.extend((planted, text) for text in planted.texts)
+    return found
+
+
+_pdf_texts: dict[bytes, str] = {}
+
+
+def pdf_text(content: bytes) -> str:
+    """A PDF's words and its attachments, as text."""
+    if content not in _pdf_texts:
+        reader = pypdf.PdfReader(io.BytesIO(content))
+        parts = [page.extract_text() for page in reader.pages]
+        for name, versions in reader.attachments.items():
+            parts.append(name)
+            parts.extend(v.decode("utf-8-sig", errors="replace") for v in versions)
+        _pdf_texts[content] = "\n".join(parts)
+    return _pdf_texts[content]
+
+
+def readable_text(response: Any) -> str:
+    """The answer as text: a PDF's words (with its line breaks taken out too, as a PDF may break a word anywhere)
+    and attachments; any other body as sent and with HTML entities decoded; and where a redirect points."""
+    content: bytes = response.content
+    if content.startswith(b"%PDF-"):
+        words = pdf_text(content)
+        body = words + "\n" + re.sub(r"\s+", "", words)
+    else:
+        body = content.decode("utf-8", errors="replace")
+        if "&" in body:
+            body = body + "\n" + unescape(body)
+    return body + "\n" + response.headers.get("location", "")
+
+
+def leaks(text: str, checks: Iterable[tuple[Planted, str]]) -> list[str]:
+    return sorted({f"{planted.label} ({needle!r})" for planted, needle in checks if needle in text})
+
+
+# --- the requests --------------------------------------------------------------------------------------------------
+
+
+def request_for(world: World, method: str, route: str, role: str) -> tuple[str, dict[str, Any]]:
+    params = {**world.params, "token": MADE_UP_TOKEN}
+    if "/shared/" in route:
+        params["token"] = world.share_tokens.get(role, MADE_UP_TOKEN)
+    elif route.startswith(("/api/v1/invitations/", "/invitations/")):
+        params["token"] = world.invitation_tokens[role]
+    params["token_id"] = world.member_a_spare_token_id
+    url = route
+    for name, value in params.items():
+        for suffix in (":int", ":str", ":path", ""):
+            url = url.replace("{" + name + suffix + "}", str(value))
+    assert "{" not in url, url
+    kwargs: dict[str, Any] = {"headers": dict(world.headers[role])}
+    organisation_form = {
+        "name": f"Joined as {role}",
+        "org_type": "housing_association",
+        "homes": "100",
+        "password": PASSWORD,
+        "person_name": "New Person",
+    }
+    json_bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/api/v1/auth/sign-in"): {"email": world.member_a_email, "password": PASSWORD},
+        ("POST", "/api/v1/auth/tokens"): {"name": "matrix"},
+        # A password too common to accept: the caller is let in, nothing changes.
+        ("POST", "/api/v1/auth/password"): {"current_password": PASSWORD, "new_password": "1234567890"},
+        ("POST", "/api/v1/auth/reset-links"): {"email": world.member_a_email},
+        ("POST", "/bids/{bid_id:int}/people/reset-link"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+        ("POST", "/api/v1/auth/reset-links/{token:str}"): {"password": "a long and unusual passphrase 42"},
+        ("POST", "/api/v1/bids"): {
+            "network_id": world.params["network_id"],
+            "title": "Another bid",
+            "funder_name": "A funder",
+            "deadline": future(),
+        },
+        ("PATCH", "/api/v1/bids/{bid_id:int}"): {"programme": "Renamed programme"},
+        ("PUT", "/api/v1/bids/{bid_id:int}/rules"): {"rules": []},
+        ("POST", "/api/v1/bids/{bid_id:int}/invitations"): {"emails": [f"matrix-{role.replace('_', '-')}@example.org"]},
+        ("PATCH", "/api/v1/organisations/{organisation_id:int}"): {"description": "Changed"},
+        ("PUT", "/api/v1/organisations/{organisation_id:int}/coverage"): {
+            "districts": [{"district_code": "E08000003"}]
+        },
+        ("POST", "/api/v1/bids/{bid_id:int}/pledges"): {"amount_pence": 1_000_00},
+        ("PATCH", "/api/v1/pledges/{pledge_id:int}"): {"purpose": "Changed"},
+        ("POST", "/api/v1/bids/{bid_id:int}/documents"): {},
+        ("POST", "/api/v1/documents/{document_id:int}/share-links"): {"label": "matrix"},
+        ("POST", "/api/v1/invitations/{token:str}/accept"): {
+            "name": "New Person",
+            "password": PASSWORD,
+            "organisation": organisation(f"Joined as {role}"),
+        },
+    }
+    form_bodies: dict[tuple[str, str], dict[str, str]] = {
+        ("POST", "/sign-in"): {"email": world.member_a_email, "password": PASSWORD},
+        ("POST", "/account/password"): {"current_password": PASSWORD, "new_password": "1234567890"},
+        ("POST", "/account/tokens"): {"name": "matrix"},
+        ("POST", "/reset/{token:str}"): {"password": "a long passphrase 42", "password_again": "a long passphrase 42"},
+        ("POST", "/bids/{bid_id:int}/edit"): {"title": "Renamed bid", "funder_name": "A funder"},
+        ("POST", "/bids/{bid_id:int}/invitations"): {"emails": f"page-{role.replace('_', '-')}@example.org"},
+        ("POST", "/organisations/{organisation_id:int}"): {
+            "name": "Ashbrook Homes",
+            "org_type": "housing_association",
+            "homes": "1000",
+            "description": "PROFILE-A-ABOUT",
+        },
+        ("POST", "/organisations/{organisation_id:int}/coverage"): {"paste": "E08000003, 10"},
+        ("POST", "/bids/{bid_id:int}/pledge"): {"amount": "1,000", "purpose": "matrix", "board_approved": "on"},
+        ("POST", "/pledges/{pledge_id:int}"): {"amount": "1,000", "purpose": "matrix", "version": "1"},
+        ("POST", "/pledges/{pledge_id:int}/withdraw"): {"version": "1"},
+        ("POST", "/documents/{document_id:int}/share-links"): {"days": "7", "label": "matrix"},
+        ("POST", "/invitations/{token:str}"): organisation_form,
+    }
+    if (method, route) in json_bodies:
+        kwargs["json"] = json_bodies[(method, route)]
+    elif method == "POST" and not route.startswith("/api/"):
+        kwargs["data"] = form_bodies.get((method, route), {})
+        if route == "/shared/{token:str}/check":
+            kwargs["files"] = {"pdf": ("bid.pdf", b"%PDF-1.7 not one of ours", "application/pdf")}
+    if route.startswith("/api/v1/pledges/") and method in {"PATCH", "POST"}:
+        kwargs["headers"]["If-Match"] = "1"
+    if route == "/api/v1/documents/verify":
+        kwargs["params"] = {"sha256": world.pdf_sha256}
+    if route.endswith("/coverage/search"):
+        kwargs["params"] = {"q": "Bir"}
+    return url, kwargs
+
+
+def matches(cell: str, stage: Stage, response: Any) -> bool:
+    options = cell.split("/")
+    expected = options[STAGE_ORDER.index(stage)] if len(options) == 3 else options[0]
+    status = response.status_code
+    to_sign_in = 300 <= status < 400 and response.headers.get("location", "").startswith("/sign-in")
+    for option in expected.split("|"):
+        if option == "in" and to_sign_in:
+            return True
+        if option in {"ok", "ok*"} and (200 <= status < 300 or (300 <= status < 400 and not to_sign_in)):
+            return True
+        if option == "ok*" and status in ALLOWED_REFUSALS:
+            return True
+        if option.isdigit() and status == int(option):
+            return True
+    return False
+
+
+# Routes that read nothing of any bid (accounts, reference data, the API's description, static files) answer the
+# same at every stage: they are tried in the open stage only. Litestar's own schema pages read nobody's identity
+# either, and take a second each to build, so two callers suffice for them.
+STAGE_FREE = (
+    *("/api/v1/auth/", "/account", "/sign-in", "/sign-out", "/reset/", "/schema", "/static/", "/health"),
+    *("/api/v1/reference/", "/api/v1/rule-kinds", "/rule-preview/", "/api/v1/networks"),
+)
+# Answers that depend on nobody's identity, only on the request (Litestar's schema pages, a second each to build;
+# signing in, an argon2 hash each): two callers suffice, one anonymous and one signed in.
+CALLER_FREE = {"/api/v1/auth/sign-in", "/sign-in", *(f"/schema{tail}" for tail in ("", "/{path:str}"))}
+CALLER_FREE_ROLES = {"anonymous", "member_a"}
+FUNDERS = ("funder", "funder_revoked", "funder_expired")
+
+
+def tried(route: str, role: str, stage: Stage) -> bool:
+    if route.startswith(STAGE_FREE) and stage is not Stage.OPEN:
+        return False
+    if role in FUNDERS and "/shared/" not in route:
+        return False  # away from their link a funder sends exactly what an anonymous caller sends
+    return role in CALLER_FREE_ROLES or not (route in CALLER_FREE or route.startswith("/schema/"))
+
+
+def ordered_rows() -> list[tuple[tuple[str, str], str]]:
+    rows = list(EXPECTED.items())
+    return [r for r in rows if r[0][0] in READ_METHODS] + [r for r in rows if r[0][0] not in READ_METHODS]
+
+
+async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[str]:
+    """The other half: what the policy lets each one see is really there (so the leak checks are not vacuous)."""
+    problems = []
+
+    async def expect(role: str, url: str, *texts: str, route: str = "") -> None:
+        client.cookies.clear()
+        response = await client.get(url, headers=world.headers[role])
+        body = readable_text(response) if response.status_code == 200 else ""
+        missing = [t for t in texts if t not in body]
+        if response.status_code != 200 or missing:
+            problems.append(f"{role} GET {url}: {response.status_code}, missing {missing}")
+        leaked = leaks(body, forbidden(world, role, route or url))
+        if leaked:
+            problems.append(f"{role} GET {url}: {response.status_code} shows {', '.join(leaked)}")
+
+    bid_id, draft = world.params["bid_id"], world.pledges["a_draft"]
+    await expect("member_a", f"/pledges/{draft}", "SECRET-DRAFT-A", "SECRET-CONDITIONS-A")
+    await expect("member_a", f"/api/v1/pledges/{draft}", "SECRET-DRAFT-A", "1246835")
+    await expect("member_a", f"/bids/{bid_id}", "Ashbrook", "77,777")
+    await expect("convenor", f"/api/v1/bids/{bid_id}/pledges", "SUBMITTED-A", "SUBMITTED-B", "WITHDRAWN-SUBMITTED-B")
+    await expect("convenor", f"/api/v1/bids/{bid_id}/pledges.csv", "SUBMITTED-B", "5432109")
+    await expect("convenor", f"/bids/{bid_id}", "Brightwater", "Ashbrook", "69.8%")
+    await expect("convenor", f"/api/v1/organisations/{world.organisations['b']}", "PROFILE-B-ABOUT")
+    await expect("funder", f"/shared/{world.share_tokens['funder']}/pdf", "Brightwater", "54,321")
+    await expect("funder", f"/api/v1/shared/{world.share_tokens['funder']}/snapshot.json", "SUBMITTED-B")
+    # The convenor reads A's submitted pledge and its history, but not the words and amount it had as a draft
+    # before A submitted it; and B's pledge withdrawn after submitting, marked withdrawn.
+    submitted, withdrawn = world.pledges["a_submitted"], world.pledges["b_withdrawn"]
+    for url in (f"/pledges/{submitted}", f"/api/v1/pledges/{submitted}"):
+        await expect("convenor", url, "SUBMITTED-A")
+        await expect("convenor", f"{url}/history", "SUBMITTED-A")
+    await expect("convenor", f"/api/v1/pledges/{withdrawn}", "WITHDRAWN-SUBMITTED-B", '"withdrawn"')
+    # A withdrawn member still reads its own organisation and pledges; a pending one its own organisation.
+    await expect("member_withdrawn", f"/api/v1/organisations/{world.organisations['w']}", "PROFILE-W-ABOUT")
+    await expect("member_withdrawn", f"/organisations/{world.organisations['w']}", "PROFILE-W-ABOUT")
+    await expect("member_pending", f"/api/v1/organisations/{world.organisations['p']}", "PROFILE-P-ABOUT")
+    client.cookies.clear()
+    return problems
+
+
+async def _ask(callers: dict[str, Client], world: World, method: str, route: str, role: str, cell: str) -> list[str]:
+    """One cell: the request, its status against the cell, and its body against what the policy forbids."""
+    caller = callers[role]
+    caller.cookies.clear()
+    url, kwargs = request_for(world, method, route, role)
+    response = await caller.request(method, url, **kwargs)
+    said = f"{method} {route} as {role} ({world.stage.value})"
+    problems = []
+    if response.status_code >= 500 or not matches(cell, world.stage, response):
+        problems.append(f"{said}: expected {cell}, got {response.status_code} {response.text[:120]!r}")
+    leaked = leaks(readable_text(response), forbidden(world, role, route))
+    if leaked:
+        problems.append(f"{said}: {response.status_code} shows {', '.join(leaked)}")
+    return problems
+
+
+@pytest.mark.parametrize("stage", STAGE_ORDER, ids=[s.value for s in STAGE_ORDER])
+async def test_visibility_matrix(client: Client, app: Litestar, stage: Stage) -> None:
+    assert app_routes(app) == EXPECTED.keys(), "see test_every_route_has_a_row"
+    world = await build_world(client, stage)
+    failures = await check_what_may_be_seen_is_there(client, world)
+    # One client (one cookie jar) per caller, so that the reads of one route can be asked by every caller at once:
+    # the app spends most of a read waiting on the database, and a read changes nothing another caller sees.
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+    callers = {role: httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) for role in ROLES}
+    checked = 0
+    try:
+        for (method, route), row in ordered_rows():
+            cells = [(role, cell) for role, cell in zip(ROLES, row.split(), strict=True) if tried(route, role, stage)]
+            checked += len(cells)
+            if method in READ_METHODS:
+                asked = await asyncio.gather(*(_ask(callers, world, method, route, r, c) for r, c in cells))
+                failures.extend(problem for problems in asked for problem in problems)
+            else:
+                for role, cell in cells:
+                    failures.extend(await _ask(callers, world, method, route, role, cell))
+    finally:
+        for caller in callers.values():
+            await caller.aclose()
+    await wait_for_renders()
+    print(f"visibility matrix ({stage.value}): {len(EXPECTED)} routes, {checked} requests")
+    assert not failures, f"{len(failures)} problems in {checked} requests:\n" + "\n".join(failures)

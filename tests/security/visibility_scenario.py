@@ -1,0 +1,288 @@
+"""One bid at one stage, with data planted for the visibility matrix to look for where it must not be.
+
+The network's convenor runs an open bid with four member organisations and a second network with its own bid:
+
+* Ashbrook Homes (member A): a submitted pledge (first saved as a draft with other words and amount), a draft
+  pledge, and a draft withdrawn before it was ever submitted;
+* Brightwater Housing (member B): a submitted pledge, and a pledge withdrawn after it was submitted;
+* Westfield Homes (member W): a submitted pledge and a draft, then withdrawn from the bid;
+* Quillfeather Housing (member P): joined, then set to "pending" (awaiting the convenor's approval) in the table itself;
+* Elsewhere Homes, member of the other network's bid.
+
+Then the bid is moved to the stage asked for, a document is made, and share links are created (live, revoked,
+expired). Every text and amount planted is listed in ``World.planted`` with the kind of data it is
+(``consortium.visibility.Subject``) and whose it is, so the matrix can ask the policy who may see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from consortium.accounts.services import create_api_token
+from consortium.bids.tables import BidMember
+from consortium.documents.services import wait_for_renders
+from consortium.documents.tables import ShareLink
+from consortium.timeutil import utc_now
+from consortium.visibility import Stage, Subject
+from tests.factories import Client, convenor, join, open_bid, organisation, pledge
+
+ROLES = (
+    "anonymous",
+    "member_a",
+    "member_b",
+    "member_elsewhere",
+    "convenor",
+    "convenor_elsewhere",
+    "funder",
+    "funder_revoked",
+    "funder_expired",
+    "member_withdrawn",
+    "member_pending",
+)
+# The organisation each member role acts for (keys of World.organisations).
+ROLE_ORGANISATION = {"member_a": "a", "member_b": "b", "member_withdrawn": "w", "member_pending": "p"}
+BID = "bid"  # the owner of the bid's own data (figures, records), as opposed to one organisation's
+
+THEMES = ["Warm homes", "Tackling loneliness"]
+# The largest share rule fails (Brightwater holds 69.8% of the eligible total), so its actual and gap are worded.
+RULES = [
+    {"key": "board_approval_required"},
+    {"key": "min_members", "count": 2},
+    {"key": "max_member_share", "percent": 69},
+]
+UNANSWERED_INVITEE = "unanswered-invitee@example.org"
+MADE_UP_TOKEN = "not-a-real-token-0123456789abcdef"
+
+
+def money_forms(pence: int) -> tuple[str, ...]:
+    """Every way an amount may be written: 1246835 pence is "1246835", "12,468.35", "12468.35", "£12,468" (and
+    "£12,469" rounded up from 50p)."""
+    pounds, rest = divmod(pence, 100)
+    rounded = pounds + (1 if rest >= 50 else 0)
+    return (str(pence), f"{pounds:,}.{rest:02d}", f"{pounds}.{rest:02d}", f"£{pounds:,}", f"£{rounded:,}")
+
+
+@dataclass(frozen=True)
+class Planted:
+    subject: Subject
+    owner: str  # "a", "b", "w", "p" (an organisation) or BID
+    label: str  # for failure messages
+    texts: tuple[str, ...]
+
+
+@dataclass
+class World:
+    stage: Stage
+    headers: dict[str, dict[str, str]]
+    params: dict[str, Any]
+    organisations: dict[str, int]
+    pledges: dict[str, int]
+    share_tokens: dict[str, str]
+    invitation_tokens: dict[str, str]
+    pdf_sha256: str
+    member_a_spare_token_id: int
+    member_a_email: str
+    planted: list[Planted] = field(default_factory=list)
+
+
+async def _share(client: Client, conv: dict[str, str], document_id: int, label: str) -> tuple[int, str]:
+    response = await client.post(f"/api/v1/documents/{document_id}/share-links", json={"label": label}, headers=conv)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"]), urlparse(response.json()["url"]).path.rsplit("/", 1)[-1]
+
+
+async def _change(client: Client, headers: dict[str, str], pledge_id: int, action: str, **body: Any) -> None:
+    current = (await client.get(f"/api/v1/pledges/{pledge_id}", headers=headers)).json()
+    version_header = {**headers, "If-Match": str(current["version"])}
+    if action == "update":
+        answer = await client.patch(f"/api/v1/pledges/{pledge_id}", json=body, headers=version_header)
+    else:
+        answer = await client.post(f"/api/v1/pledges/{pledge_id}/{action}", headers=version_header)
+    assert answer.status_code == 200, answer.text
+
+
+async def build_world(client: Client, stage: Stage) -> World:
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id, rules=RULES, themes=THEMES)
+    bid_id = int(bid["id"])
+
+    def org(name: str, about: str) -> dict[str, Any]:
+        return organisation(name, description=about)
+
+    org_a, member_a = await join(client, conv, bid_id, org("Ashbrook Homes", "PROFILE-A-ABOUT"))
+    org_b, member_b = await join(client, conv, bid_id, org("Brightwater Housing", "PROFILE-B-ABOUT"))
+    org_w, member_w = await join(client, conv, bid_id, org("Westfield Homes", "PROFILE-W-ABOUT"))
+    org_p, member_p = await join(client, conv, bid_id, org("Quillfeather Housing", "PROFILE-P-ABOUT"))
+
+    # Member A: a pledge drafted with other words and amount, then changed and submitted; a draft; a draft withdrawn
+    # before it was ever submitted (still a draft as far as anyone else is concerned).
+    submitted_a = await pledge(client, member_a, bid_id, 19_283_74, submit=False, purpose="DRAFT-BEFORE-SUBMIT-A")
+    await _change(client, member_a, submitted_a["id"], "update", purpose="SUBMITTED-A", amount_pence=23_456_78)
+    await _change(client, member_a, submitted_a["id"], "submit")
+    draft_a = await pledge(
+        client,
+        member_a,
+        bid_id,
+        12_468_35,
+        submit=False,
+        purpose="SECRET-DRAFT-A",
+        conditions="SECRET-CONDITIONS-A",
+        areas=[{"district_code": "E06000053"}],  # the Isles of Scilly: in no member's coverage
+    )
+    withdrawn_draft_a = await pledge(client, member_a, bid_id, 13_579_24, submit=False, purpose="WITHDRAWN-DRAFT-A")
+    await _change(client, member_a, withdrawn_draft_a["id"], "withdraw")
+
+    # Member B: a submitted pledge, and one withdrawn after it was submitted.
+    await pledge(client, member_b, bid_id, 54_321_09, purpose="SUBMITTED-B", conditions="SUBMITTED-CONDITIONS-B")
+    withdrawn_b = await pledge(client, member_b, bid_id, 17_171_93, purpose="WITHDRAWN-SUBMITTED-B")
+    await _change(client, member_b, withdrawn_b["id"], "withdraw")
+
+    # Member W pledges, then leaves the bid.
+    await pledge(client, member_w, bid_id, 31_415_92, purpose="SUBMITTED-W")
+    await pledge(client, member_w, bid_id, 27_182_81, submit=False, purpose="DRAFT-W")
+    left = await client.post(f"/api/v1/bids/{bid_id}/members/{org_w}/withdraw", headers=conv)
+    assert left.status_code == 200, left.text
+
+    # Member P awaits the convenor's approval. Set in the table: the way in (accepting an invitation sent to another
+    # address) is being built at the same time as this test.
+    await BidMember.update({BidMember.status: "pending"}).where(
+        (BidMember.bid == bid_id) & (BidMember.organisation == org_p)
+    )
+
+    other_network, conv_else = await convenor()
+    other_bid = await open_bid(client, conv_else, other_network)
+    _, member_else = await join(client, conv_else, other_bid["id"], org("Elsewhere Homes", "PROFILE-ELSEWHERE"))
+    await pledge(client, member_else, other_bid["id"], 10_000_00)
+
+    emails = [f"accept-{role.replace('_', '-')}@example.org" for role in ROLES]
+    invited = await client.post(
+        f"/api/v1/bids/{bid_id}/invitations",
+        json={"emails": [*emails, "resend@example.org", UNANSWERED_INVITEE]},
+        headers=conv,
+    )
+    assert invited.status_code == 201, invited.text
+    invitations = {row["email"]: row for row in invited.json()}
+    invitation_tokens = {
+        role: urlparse(invitations[email]["accept_url"]).path.rsplit("/", 1)[-1]
+        for role, email in zip(ROLES, emails, strict=True)
+    }
+
+    for action in {Stage.OPEN: [], Stage.LOCKED: ["lock"], Stage.SUBMITTED: ["lock", "submit"]}[stage]:
+        moved = await client.post(f"/api/v1/bids/{bid_id}/{action}", headers=conv)
+        assert moved.status_code == 200, moved.text
+
+    created = await client.post(f"/api/v1/bids/{bid_id}/documents", json={}, headers=conv)
+    assert created.status_code == 202, created.text
+    document_id = int(created.json()["id"])
+    await wait_for_renders()
+    document = (await client.get(f"/api/v1/documents/{document_id}", headers=conv)).json()
+    assert document["state"] == "ready", document
+
+    _, valid = await _share(client, conv, document_id, "Funder")
+    revoked_id, revoked = await _share(client, conv, document_id, "Revoked")
+    assert (await client.post(f"/api/v1/share-links/{revoked_id}/revoke", headers=conv)).status_code == 200
+    expired_id, expired = await _share(client, conv, document_id, "Expired")
+    await ShareLink.update({ShareLink.expires_at: utc_now() - timedelta(days=1)}).where(ShareLink.id == expired_id)
+    spare_link_id, _ = await _share(client, conv, document_id, "Spare, for the revoke row")
+
+    me = (await client.get("/api/v1/auth/me", headers=member_a)).json()
+    spare_token_id, _ = await create_api_token(me["user_id"], "spare, for the revoke row")
+
+    totals = (await client.get(f"/api/v1/bids/{bid_id}/totals", headers=conv)).json()
+    assert totals["pledged_pence"] == 23_456_78 + 54_321_09, totals
+    eligibility = (await client.get(f"/api/v1/bids/{bid_id}/eligibility", headers=conv)).json()
+    share_rule = next(r for r in eligibility["rules"] if r["key"] == "max_member_share")
+    assert share_rule["actual_text"] == "69.8%" and not share_rule["passed"], share_rule
+    client.cookies.clear()
+
+    planted = [
+        Planted(
+            Subject.DRAFT_PLEDGE,
+            "a",
+            "A's draft",
+            ("SECRET-DRAFT-A", "SECRET-CONDITIONS-A", *money_forms(12_468_35)),
+        ),
+        Planted(Subject.DRAFT_PLEDGE, "a", "A's draft withdrawn unsubmitted", ("WITHDRAWN-DRAFT-A",)),
+        Planted(
+            Subject.DRAFT_PLEDGE,
+            "a",
+            "A's draft wording before it submitted",
+            ("DRAFT-BEFORE-SUBMIT-A", *money_forms(19_283_74)),
+        ),
+        Planted(Subject.SUBMITTED_PLEDGE, "a", "A's submitted pledge", ("SUBMITTED-A", *money_forms(23_456_78))),
+        Planted(Subject.PROFILE, "a", "A's name and profile", ("Ashbrook", "PROFILE-A-ABOUT")),
+        Planted(
+            Subject.SUBMITTED_PLEDGE,
+            "b",
+            "B's submitted pledge",
+            ("SUBMITTED-B", "SUBMITTED-CONDITIONS-B", *money_forms(54_321_09)),
+        ),
+        Planted(
+            Subject.WITHDRAWN_SUBMITTED_PLEDGE,
+            "b",
+            "B's pledge withdrawn after submitting",
+            ("WITHDRAWN-SUBMITTED-B", *money_forms(17_171_93)),
+        ),
+        Planted(Subject.PROFILE, "b", "B's name and profile", ("Brightwater", "PROFILE-B-ABOUT")),
+        Planted(Subject.SUBMITTED_PLEDGE, "w", "W's submitted pledge", ("SUBMITTED-W", *money_forms(31_415_92))),
+        Planted(Subject.DRAFT_PLEDGE, "w", "W's draft", ("DRAFT-W", *money_forms(27_182_81))),
+        Planted(Subject.PROFILE, "w", "W's name and profile", ("Westfield", "PROFILE-W-ABOUT")),
+        Planted(Subject.PROFILE, "p", "P's name and profile", ("Quillfeather", "PROFILE-P-ABOUT")),
+        Planted(
+            Subject.HEADLINE_FIGURES,
+            BID,
+            "the bid's pledged, eligible and match totals",
+            tuple(
+                {
+                    text
+                    for key in ("pledged_pence", "eligible_pence", "match_requested_pence")
+                    for text in money_forms(totals[key])
+                }
+            ),
+        ),
+        Planted(Subject.SHARE_FIGURES, "b", "B's share, the largest", (share_rule["actual_text"],)),
+        Planted(Subject.CONVENOR_RECORDS, BID, "an invitation's address", (UNANSWERED_INVITEE,)),
+    ]
+
+    return World(
+        stage=stage,
+        headers={
+            "anonymous": {},
+            "member_a": member_a,
+            "member_b": member_b,
+            "member_elsewhere": member_else,
+            "convenor": conv,
+            "convenor_elsewhere": conv_else,
+            "funder": {},
+            "funder_revoked": {},
+            "funder_expired": {},
+            "member_withdrawn": member_w,
+            "member_pending": member_p,
+        },
+        params={
+            "bid_id": bid_id,
+            "network_id": network_id,
+            "organisation_id": org_a,
+            "pledge_id": draft_a["id"],
+            "document_id": document_id,
+            "link_id": spare_link_id,
+            "invitation_id": invitations["resend@example.org"]["id"],
+            "code": "E08000003",
+            "region": "figures",
+            "action": "lock",
+            "key": "min_pledge",
+            "file_path": "site.css",
+            "path": "nothing-here",
+        },
+        organisations={"a": org_a, "b": org_b, "w": org_w, "p": org_p},
+        pledges={"a_draft": draft_a["id"], "a_submitted": submitted_a["id"], "b_withdrawn": withdrawn_b["id"]},
+        share_tokens={"funder": valid, "funder_revoked": revoked, "funder_expired": expired},
+        invitation_tokens=invitation_tokens,
+        pdf_sha256=document["pdf_sha256"],
+        member_a_spare_token_id=spare_token_id,
+        member_a_email=me["email"],
+        planted=planted,
+    )
