@@ -149,7 +149,8 @@ def invalid(error: msgspec.ValidationError, data: Any = None, *, prefix: str = "
             ">": f"must be above {found[2]}",
         }[found[1]]
     else:
-        words = f"is not right: {detail[:1].lower()}{detail[1:]}"
+        plain = detail.replace("`", "")  # "Expected `datetime` with a timezone component"
+        words = f"is not right: {plain[:1].lower()}{plain[1:]}"
     return BadInput(f"{subject} {words}.", field=_field_of(path))
 
 

@@ -91,7 +91,9 @@ async def create_invitations(
     expires = now + timedelta(days=settings.invitation_days)
     tokens: dict[int, str] = {}
     async with write_transaction():
-        if effective_status(await bid_for_write(bid_id)) in {"locked", "submitted"}:
+        # Exclusive: two batches naming one address at once would otherwise both find no pending invitation and
+        # both insert one (PostgreSQL); one after the other, the second re-sends the first's.
+        if effective_status(await bid_for_write(bid_id, exclusive=True)) in {"locked", "submitted"}:
             raise Conflict("This bid was locked a moment ago, so no one new can be invited. Unlock it first.")
         # Every pending invitation of the batch in one query, not one query per address.
         pending = {

@@ -419,8 +419,9 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
     require_accepting_changes(access.bid)
     async with write_transaction():
         require_accepting_changes(await bid_for_write(bid_id))
-        row = (
-            await BidMember.select(BidMember.id, BidMember.status)
+        # Row-locked: two withdrawals at once (a double click) record one change, not two.
+        row = await update_locked(
+            BidMember.select(BidMember.id, BidMember.status)
             .where((BidMember.bid == bid_id) & (BidMember.organisation == organisation_id))
             .first()
         )

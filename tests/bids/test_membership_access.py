@@ -157,9 +157,9 @@ async def test_a_withdrawn_member_reads_its_own_pledges_and_nothing_of_the_bid(c
     assert [p["id"] for p in own] == [mine["id"]]
     assert (await client.get(f"/api/v1/pledges/{mine['id']}", headers=member_a)).status_code == 200
     assert (await client.get(f"/api/v1/pledges/{mine['id']}/history", headers=member_a)).status_code == 200
-    page = await client.get(f"/pledges/{mine['id']}", headers=member_a)
-    assert page.status_code == 200 and "has withdrawn from this bid" in page.text
-    assert "Brightwater" not in page.text
+    shown = await client.get(f"/pledges/{mine['id']}", headers=member_a)
+    assert shown.status_code == 200 and "has withdrawn from this bid" in shown.text
+    assert "Brightwater" not in shown.text
     assert (await client.get(f"/pledges/{mine['id']}/history", headers=member_a)).status_code == 200
     change = await client.patch(
         f"/api/v1/pledges/{mine['id']}", json={"purpose": "Changed"}, headers=member_a | {"If-Match": "1"}

@@ -254,8 +254,12 @@ async def test_a_unique_violation_escaping_a_service_is_409_and_logged(settings:
 
     app = create_app(settings, extra_handlers=[raise_integrity_error])
     logged: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = logged.append  # type: ignore[method-assign]
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record)
+
+    handler = Keep()
     logging.getLogger("consortium").addHandler(handler)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as http:
         api = await http.get(f"/api/v1/test-only/unique-violation/{kind}")
@@ -297,3 +301,37 @@ async def test_two_organisations_with_one_identifier_joining_one_network_at_once
         message = refused.json()["message"]
         assert IDENTIFIER in message and "Claimant" not in message, message
     assert await BidMember.count() == 1
+
+
+async def test_one_address_invited_in_many_batches_at_once_has_one_invitation(client: Client) -> None:
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id)
+
+    responses = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/bids/{bid['id']}/invitations", json={"emails": ["eve@example.org"]}, headers=conv)
+            for _ in range(RACERS)
+        )
+    )
+
+    assert statuses(responses) == {201: RACERS}, [r.text for r in responses]
+    assert await Invitation.count().where(Invitation.email == "eve@example.org") == 1
+
+
+async def test_a_member_withdrawn_many_times_at_once_is_withdrawn_once(client: Client) -> None:
+    from consortium.audit.tables import AuditEvent
+
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id)
+    organisation_id, member = await join(client, conv, bid["id"], organisation("Ashbrook Homes"))
+
+    responses = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/bids/{bid['id']}/members/{organisation_id}/withdraw", headers=headers)
+            for headers in [member, conv] * (RACERS // 2)
+        )
+    )
+
+    assert statuses(responses) == {200: RACERS}, [r.text for r in responses]
+    assert all(r.json()["status"] == "withdrawn" for r in responses)
+    assert await AuditEvent.count().where(AuditEvent.action == "membership.withdraw") == 1

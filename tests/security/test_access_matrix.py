@@ -88,14 +88,15 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 403 404 401 401 401",
     ("GET", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 ok 404 401 401 401",
     ("PUT", "/api/v1/organisations/{organisation_id:int}/coverage"): "401 ok 404 404 403 404 401 401 401",
-    # Pledges
+    # Pledges: {pledge_id} is member A's draft, which is A's alone (the convenor learns only that A has a draft,
+    # from the bid's pages; see consortium/visibility.py)
     ("POST", "/api/v1/bids/{bid_id:int}/pledges"): "401 ok* ok* 404 403 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/pledges"): "401 ok ok 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/pledges.csv"): "401 403 403 404 ok 404 401 401 401",
-    ("GET", "/api/v1/pledges/{pledge_id:int}"): "401 ok 404 404 ok 404 401 401 401",
-    ("GET", "/api/v1/pledges/{pledge_id:int}/history"): "401 ok 404 404 ok 404 401 401 401",
-    ("PATCH", "/api/v1/pledges/{pledge_id:int}"): "401 ok* 404 404 403 404 401 401 401",
-    ("POST", "/api/v1/pledges/{pledge_id:int}/submit"): "401 ok* 404 404 403 404 401 401 401",
+    ("GET", "/api/v1/pledges/{pledge_id:int}"): "401 ok 404 404 404 404 401 401 401",
+    ("GET", "/api/v1/pledges/{pledge_id:int}/history"): "401 ok 404 404 404 404 401 401 401",
+    ("PATCH", "/api/v1/pledges/{pledge_id:int}"): "401 ok* 404 404 404 404 401 401 401",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/submit"): "401 ok* 404 404 404 404 401 401 401",
     # Documents
     ("POST", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
@@ -110,7 +111,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/shared/{token:str}/snapshot.json"): "404 404 404 404 404 404 ok 410 410",
     # Rows that change the scenario's shape: last
     ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401",
-    ("POST", "/api/v1/pledges/{pledge_id:int}/withdraw"): "401 ok* 404 404 403 404 401 401 401",
+    ("POST", "/api/v1/pledges/{pledge_id:int}/withdraw"): "401 ok* 404 404 404 404 401 401 401",
     ("DELETE", "/api/v1/auth/tokens/{token_id:int}"): "401 ok 404 404 404 404 401 401 401",
     ("POST", "/api/v1/auth/sign-out"): "ok ok ok ok ok ok ok ok ok",
     ("POST", "/api/v1/bids/{bid_id:int}/open"): "401 403 403 404 ok* 404 401 401 401",

@@ -522,7 +522,7 @@ async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[
     submitted, withdrawn = world.pledges["a_submitted"], world.pledges["b_withdrawn"]
     for url in (f"/pledges/{submitted}", f"/api/v1/pledges/{submitted}"):
         await expect("convenor", url, "SUBMITTED-A")
-        await expect("convenor", f"{url}/history", "SUBMITTED-A")
+        await expect("convenor", f"{url}/history")  # its changes before the submit are kept, their content not
     await expect("convenor", f"/api/v1/pledges/{withdrawn}", "WITHDRAWN-SUBMITTED-B", '"withdrawn"')
     # A withdrawn member still reads its own organisation and pledges; a pending one its own organisation.
     await expect("member_withdrawn", f"/api/v1/organisations/{world.organisations['w']}", "PROFILE-W-ABOUT")

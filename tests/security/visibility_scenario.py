@@ -6,7 +6,8 @@ The network's convenor runs an open bid with four member organisations and a sec
   pledge, and a draft withdrawn before it was ever submitted;
 * Brightwater Housing (member B): a submitted pledge, and a pledge withdrawn after it was submitted;
 * Westfield Homes (member W): a submitted pledge and a draft, then withdrawn from the bid;
-* Quillfeather Housing (member P): joined, then set to "pending" (awaiting the convenor's approval) in the table itself;
+* Quillfeather Housing (member P): accepted an invitation sent to another address, so awaits the convenor's
+  approval ("pending");
 * Elsewhere Homes, member of the other network's bid.
 
 Then the bid is moved to the stage asked for, a document is made, and share links are created (live, revoked,
@@ -21,13 +22,23 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from consortium.accounts.services import create_api_token
+from consortium.accounts.services import create_api_token, create_user
 from consortium.bids.tables import BidMember
 from consortium.documents.services import wait_for_renders
 from consortium.documents.tables import ShareLink
 from consortium.timeutil import utc_now
 from consortium.visibility import Stage, Subject
-from tests.factories import Client, convenor, join, open_bid, organisation, pledge
+from tests.factories import (
+    PASSWORD,
+    Client,
+    bearer,
+    convenor,
+    invitation_token,
+    join,
+    open_bid,
+    organisation,
+    pledge,
+)
 
 ROLES = (
     "anonymous",
@@ -115,7 +126,6 @@ async def build_world(client: Client, stage: Stage) -> World:
     org_a, member_a = await join(client, conv, bid_id, org("Ashbrook Homes", "PROFILE-A-ABOUT"))
     org_b, member_b = await join(client, conv, bid_id, org("Brightwater Housing", "PROFILE-B-ABOUT"))
     org_w, member_w = await join(client, conv, bid_id, org("Westfield Homes", "PROFILE-W-ABOUT"))
-    org_p, member_p = await join(client, conv, bid_id, org("Quillfeather Housing", "PROFILE-P-ABOUT"))
 
     # Member A: a pledge drafted with other words and amount, then changed and submitted; a draft; a draft withdrawn
     # before it was ever submitted (still a draft as far as anyone else is concerned).
@@ -146,11 +156,21 @@ async def build_world(client: Client, stage: Stage) -> World:
     left = await client.post(f"/api/v1/bids/{bid_id}/members/{org_w}/withdraw", headers=conv)
     assert left.status_code == 200, left.text
 
-    # Member P awaits the convenor's approval. Set in the table: the way in (accepting an invitation sent to another
-    # address) is being built at the same time as this test.
-    await BidMember.update({BidMember.status: "pending"}).where(
+    # Member P awaits the convenor's approval: signed in as someone else than the address invited, it accepted.
+    p_user = await create_user("quill@example.org", "Pat Pending", PASSWORD)
+    member_p = bearer((await create_api_token(p_user, "tests"))[1])
+    token_p = await invitation_token(client, conv, bid_id, "someone-else@example.org")
+    accepted = await client.post(
+        f"/api/v1/invitations/{token_p}/accept",
+        json={"organisation": org("Quillfeather Housing", "PROFILE-P-ABOUT")},
+        headers=member_p,
+    )
+    assert accepted.status_code == 201, accepted.text
+    org_p = int(accepted.json()["organisation_id"])
+    membership = await BidMember.select(BidMember.status).where(
         (BidMember.bid == bid_id) & (BidMember.organisation == org_p)
     )
+    assert [m["status"] for m in membership] == ["pending"], membership
 
     other_network, conv_else = await convenor()
     other_bid = await open_bid(client, conv_else, other_network)

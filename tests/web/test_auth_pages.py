@@ -186,6 +186,10 @@ async def test_the_account_page_lists_tokens_shows_a_new_one_once_and_revokes(cl
     )
     assert too_long.status_code == 422 and error_links(too_long.text) == ["token_days"]
     assert 'value="budget"' in too_long.text
+    hidden = await post_form(
+        client, "/account/tokens", {"token_name": "bud\u202eget", "token_days": "30"}, page="/account"
+    )
+    assert hidden.status_code == 422 and error_links(hidden.text) == ["token_name"]
     made = await post_form(client, "/account/tokens", {"token_name": "budget", "token_days": "30"}, page="/account")
     assert made.status_code == 201
     token = re.search(r'value="(cst_[^"]+)"', made.text)

@@ -47,7 +47,6 @@ async def _account_page(
         "new_token": None,
         "password_hint": PASSWORD_HINT,
         "max_token_days": accounts.MAX_TOKEN_DAYS,
-        "signed_in_by_browser": user.session_id is not None,
         **extra,
     }
     # One error summary for the page: the form that was sent.
@@ -110,10 +109,16 @@ class AccountPages(PageController):
             low=1,
             high=accounts.MAX_TOKEN_DAYS,
         )
-        if errors or days is None:
-            return await _account_page(request, user, status_code=422, token_errors=errors, token_values=values)
-        issued = await accounts.issue_api_token(user.user_id, values["token_name"] or "API token", days=days)
-        return await _account_page(request, user, status_code=201, new_token=issued)
+        if not errors and days is not None:
+            try:
+                issued = await accounts.issue_api_token(user.user_id, values["token_name"] or "API token", days=days)
+            except ServiceError as error:
+                if error.status_code != 422:
+                    raise
+                errors.add_service_error(error, {"name": "token_name", "expires_in_days": "token_days"}, "token_name")
+            else:
+                return await _account_page(request, user, status_code=201, new_token=issued)
+        return await _account_page(request, user, status_code=422, token_errors=errors, token_values=values)
 
     @post("/account/tokens/{token_id:int}/revoke")
     async def revoke_token(self, request: PageRequest, user: CurrentUser, token_id: FromPath[int]) -> Response[Any]:

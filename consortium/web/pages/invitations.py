@@ -156,7 +156,7 @@ class InvitationPages(PageController):
                 f"The pasted list is {len(pasted):,} characters long; paste at most {MAX_PASTED_CHARS:,} (a few "
                 "hundred addresses) at a time, or upload them as a CSV file.",
             )
-            pasted = pasted[:MAX_PASTED_CHARS]  # shown again, so what was typed is not lost
+            pasted = ""  # not sent back: a page carrying it all again would be as slow to make as to read
         addresses = split_addresses(pasted) if not errors else []
         upload: UploadFile | None = forms.upload(form, "csv")
         if upload is not None:

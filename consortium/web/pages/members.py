@@ -16,8 +16,8 @@ from consortium.organisations import schemas
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.reference.districts import District, districts
-from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.reference.search import UnknownDistrict, resolve_district, search_districts
+from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest
@@ -118,6 +118,13 @@ def read_coverage_form(
     reference = districts()
     removed = set(forms.values(form, "remove"))
     pasted = forms.raw(form, "paste")
+    if len(pasted) > MAX_PASTE_LINES * MAX_PASTE_LINE:
+        errors.add(
+            "paste",
+            f"The pasted list is {len(pasted):,} characters long; the UK's {len(districts())} districts fit in far "
+            "less. Paste one district a line, with its homes if you know them.",
+        )
+        pasted = ""  # not read, nor sent back
     forms.refuse_control_characters({"paste": pasted}, errors, {"paste": "the pasted list"})
     replacing = forms.text(form, "paste_mode") == "replace" and bool(pasted.strip())
     pasted_rows = parse_pasted(pasted, errors)
