@@ -85,11 +85,13 @@ async def _live_profiles(organisation_ids: list[int]) -> dict[int, MemberProfile
 
 
 async def member_profiles(bid_id: int) -> dict[int, MemberProfile]:
-    """Every member organisation of the bid (any membership status) as the bid sees it: the frozen copy where the
-    membership has one, the live profile otherwise."""
+    """Every member organisation of the bid (invited, joined or withdrawn) as the bid sees it: the frozen copy where
+    the membership has one, the live profile otherwise. A pending membership (joined through a link sent to another
+    address, waiting for the convenor's approval) is not part of the bid yet: its figures, eligibility and document
+    leave it out, and only the invitations page shows it."""
     memberships = await BidMember.select(
         BidMember.organisation, BidMember.status, BidMember.frozen_profile, BidMember.frozen_at
-    ).where(BidMember.bid == bid_id)
+    ).where((BidMember.bid == bid_id) & (BidMember.status != "pending"))
     profiles: dict[int, MemberProfile] = {}
     live_status: dict[int, str] = {}
     for row in memberships:

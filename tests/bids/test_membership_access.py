@@ -191,3 +191,23 @@ async def test_a_withdrawn_member_with_another_joined_organisation_is_still_a_me
     assert (await client.get(f"/api/v1/pledges/{mine['id']}", headers=member_a)).status_code == 200
     members = (await client.get(f"/api/v1/bids/{bid['id']}/members", headers=member_a)).json()
     assert {m["name"] for m in members} == {"Ashbrook Two"}
+
+
+async def test_a_pending_organisation_is_not_in_the_figures_or_the_document(client: Client) -> None:
+    """Until the convenor approves it, the waiting organisation is not part of the bid: no member row in the
+    convenor's eligibility, no count, and nothing of it in a document made meanwhile."""
+    from consortium.documents.services import wait_for_renders
+
+    s = await _someone_else_accepts(client)
+    bid_id, conv = s["bid"]["id"], s["conv"]
+    assert s["accepted"].json()["status"] == "pending"
+    eligibility = (await client.get(f"/api/v1/bids/{bid_id}/eligibility", headers=conv)).json()
+    assert [m["name"] for m in eligibility["members"]] == ["Ashbrook Homes"]
+    totals = (await client.get(f"/api/v1/bids/{bid_id}/totals", headers=conv)).json()
+    assert "pending" not in totals["members_by_status"]
+    made = await client.post(f"/api/v1/bids/{bid_id}/documents", json={}, headers=conv)
+    assert made.status_code == 202, made.text
+    await wait_for_renders()
+    snapshot = await client.get(f"/api/v1/documents/{made.json()['id']}/snapshot.json", headers=conv)
+    assert "Xavier Homes" not in snapshot.text
+    assert [m["name"] for m in snapshot.json()["members"]] == ["Ashbrook Homes"]

@@ -335,3 +335,22 @@ async def test_a_member_withdrawn_many_times_at_once_is_withdrawn_once(client: C
     assert statuses(responses) == {200: RACERS}, [r.text for r in responses]
     assert all(r.json()["status"] == "withdrawn" for r in responses)
     assert await AuditEvent.count().where(AuditEvent.action == "membership.withdraw") == 1
+
+
+def test_the_command_line_reports_a_concurrent_duplicate_in_words(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator creating an account at the moment the web made the same one: a sentence, exit status 1."""
+    import io
+
+    from consortium import cli
+    from consortium.accounts import services as accounts
+
+    async def lost_the_race(email: str, name: str, password: str) -> int:
+        raise asyncpg.exceptions.UniqueViolationError('duplicate key value violates unique constraint "app_user_email"')
+
+    monkeypatch.setattr(accounts, "create_user", lost_the_race)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    status = cli.main(["create-user", "--email", "eve@example.org", "--name", "Eve", "--password-stdin"])
+    assert status == 1
+    assert SAME_CHANGE_AT_ONCE in capsys.readouterr().err
