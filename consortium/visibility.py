@@ -140,10 +140,12 @@ class Change:
 
 
 CHANGES: tuple[Change, ...] = (
+    Change("Make, change, submit or withdraw pledges", Audience.MEMBER, frozenset({Stage.OPEN})),
     Change(
-        "Make, change, submit or withdraw pledges; withdraw from the bid",
+        "Withdraw an organisation from the bid",
         Audience.MEMBER,
         frozenset({Stage.OPEN}),
+        "its own; the convenor may withdraw any member while the bid is open",
     ),
     Change(
         "Edit its organisation's profile and coverage",
@@ -152,6 +154,7 @@ CHANGES: tuple[Change, ...] = (
         "a locked or submitted bid keeps the copy frozen when it locked",
     ),
     Change("Change the bid's terms and rules", Audience.CONVENOR, frozenset({Stage.OPEN, Stage.LOCKED})),
+    Change("Approve or refuse a pending organisation", Audience.CONVENOR, frozenset({Stage.OPEN})),
 )
 
 

@@ -5,10 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+from consortium.settings import Settings
+
+
+def _hasher_for(settings: Settings) -> PasswordHasher:
+    """argon2 with its recommended parameters; the test suite alone may ask for the cheapest ones (argon2-cffi's
+    advice for tests), since it makes thousands of accounts. A hash records its own parameters, so hashes made
+    either way verify either way."""
+    if settings.password_hashing == "cheapest":
+        if settings.environment == "production":
+            raise ValueError("CONSORTIUM_PASSWORD_HASHING=cheapest is for the test suite only, never production.")
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+_hasher = _hasher_for(Settings.from_env())
 
 MIN_PASSWORD_LENGTH = 10
 
