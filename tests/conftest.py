@@ -20,7 +20,7 @@ os.environ["DATABASE_URL"] = _POSTGRES_URL or f"sqlite:///{_TMP / 'test.sqlite3'
 os.environ.setdefault("PICCOLO_CONF", "consortium.piccolo_conf")
 # argon2's cheapest parameters, as argon2-cffi advises for tests: the suite makes thousands of accounts, and the
 # hashing cost is argon2's, not ours (tests/accounts/test_security.py checks the recommended ones are the default).
-os.environ["CONSORTIUM_PASSWORD_HASHING"] = "cheapest"
+os.environ["CONSORTIUM_ARGON2_PROFILE"] = "cheapest"
 
 from litestar import Litestar  # noqa: E402
 

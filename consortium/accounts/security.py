@@ -15,9 +15,9 @@ def _hasher_for(settings: Settings) -> PasswordHasher:
     """argon2 with its recommended parameters; the test suite alone may ask for the cheapest ones (argon2-cffi's
     advice for tests), since it makes thousands of accounts. A hash records its own parameters, so hashes made
     either way verify either way."""
-    if settings.password_hashing == "cheapest":
+    if settings.argon2_profile == "cheapest":
         if settings.environment == "production":
-            raise ValueError("CONSORTIUM_PASSWORD_HASHING=cheapest is for the test suite only, never production.")
+            raise ValueError("CONSORTIUM_ARGON2_PROFILE=cheapest is for the test suite only, never production.")
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 

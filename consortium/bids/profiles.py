@@ -26,35 +26,26 @@ class CoveredDistrict(msgspec.Struct, frozen=True):
     homes: int | None
 
 
-class MemberProfile(msgspec.Struct, frozen=True, kw_only=True):
+class OrganisationDetails(msgspec.Struct, frozen=True, kw_only=True):
+    """What a bid reads of an organisation, and what a membership stores when the bid locks."""
+
+    name: str
+    org_type: str
+    org_id: str | None
+    homes: int | None
+    website: str | None
+    contact_name: str | None
+    contact_email: str | None
+    description: str
+    coverage: list[CoveredDistrict]
+
+
+class MemberProfile(OrganisationDetails, frozen=True, kw_only=True):
     """An organisation as a bid sees it: live while the bid is open, as it stood at the lock afterwards."""
 
     organisation_id: int
-    name: str
-    org_type: str
-    org_id: str | None
-    homes: int | None
-    website: str | None
-    contact_name: str | None
-    contact_email: str | None
-    description: str
-    coverage: list[CoveredDistrict]
-    member_status: str = "joined"  # the membership's status in this bid: invited | pending | joined | withdrawn
+    member_status: str = "joined"  # the membership's status in this bid: invited | joined | withdrawn
     frozen_at: datetime | None = None  # when the copy was taken; None for a live profile
-
-
-class _Frozen(msgspec.Struct, frozen=True, kw_only=True):
-    """The stored copy: the profile without its organisation id (the membership row names it)."""
-
-    name: str
-    org_type: str
-    org_id: str | None
-    homes: int | None
-    website: str | None
-    contact_name: str | None
-    contact_email: str | None
-    description: str
-    coverage: list[CoveredDistrict]
 
 
 _PROFILE_COLUMNS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
@@ -100,10 +91,10 @@ async def member_profiles(bid_id: int) -> dict[int, MemberProfile]:
         if stored is None:
             live_status[organisation_id] = row["status"]
             continue
-        frozen = msgspec.json.decode(stored, type=_Frozen)  # the JSON column, read as its text
+        frozen = msgspec.json.decode(stored, type=OrganisationDetails)  # the JSON column, read as its text
         profiles[organisation_id] = MemberProfile(
             organisation_id=organisation_id,
-            **{field: getattr(frozen, field) for field in _Frozen.__struct_fields__},
+            **{field: getattr(frozen, field) for field in OrganisationDetails.__struct_fields__},
             member_status=row["status"],
             frozen_at=row["frozen_at"],
         )
@@ -126,7 +117,8 @@ async def freeze_profiles(bid_ids: list[int]) -> None:
         profile = live.get(int(row["organisation"]))
         if profile is None:
             continue
-        frozen = _Frozen(**{field: getattr(profile, field) for field in _Frozen.__struct_fields__})
+        details = {field: getattr(profile, field) for field in OrganisationDetails.__struct_fields__}
+        frozen = OrganisationDetails(**details)
         await BidMember.update(
             {BidMember.frozen_profile: msgspec.json.encode(frozen).decode(), BidMember.frozen_at: now}
         ).where(BidMember.id == row["id"])

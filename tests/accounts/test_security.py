@@ -15,13 +15,13 @@ def test_the_recommended_parameters_are_the_default() -> None:
 
 
 def test_the_cheapest_parameters_are_refused_in_production() -> None:
-    settings = Settings.from_env({"CONSORTIUM_PASSWORD_HASHING": "cheapest", "CONSORTIUM_ENV": "production"})
+    settings = Settings.from_env({"CONSORTIUM_ARGON2_PROFILE": "cheapest", "CONSORTIUM_ENV": "production"})
     with pytest.raises(ValueError, match="test suite only"):
         _hasher_for(settings)
 
 
 def test_hashes_made_either_way_verify_either_way() -> None:
-    cheap = _hasher_for(Settings.from_env({"CONSORTIUM_PASSWORD_HASHING": "cheapest"}))
+    cheap = _hasher_for(Settings.from_env({"CONSORTIUM_ARGON2_PROFILE": "cheapest"}))
     recommended = _hasher_for(Settings.from_env({}))
     assert recommended.verify(cheap.hash("a long passphrase"), "a long passphrase")
     assert cheap.verify(recommended.hash("a long passphrase"), "a long passphrase")

@@ -8,22 +8,18 @@ uvicorn server in a subprocess, with fifty sockets at once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from consortium.audit.tables import AuditEvent
 from consortium.bids.tables import BidMember
 from consortium.pledges.tables import Pledge
 from tests.factories import Client, convenor, join, open_bid, organisation, pledge
-from tests.resilience.server import Server, bid_with_member, postgres_database, prepare, prepare_sqlite
+from tests.resilience.server import Server, bid_with_member
 
 WRITERS = 50
 
@@ -136,24 +132,10 @@ async def test_fifty_concurrent_updates_one_winner_per_version(client: Client) -
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.postgres_only])])
-def real_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    """uvicorn on a temporary SQLite file; in the PostgreSQL pass, also on a database of its own there."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = prepare_sqlite(tmp_path)
-        else:
-            url = prepare(stack.enter_context(postgres_database()))
-        server = Server(database_url=url, log=tmp_path / "server.log")
-        stack.callback(server.stop)
-        server.start()
-        yield server
-
-
-async def test_fifty_concurrent_updates_against_a_real_server(real_server: Server) -> None:
+async def test_fifty_concurrent_updates_against_a_real_server(server: Server) -> None:
     """Fifty sockets at once to uvicorn: no lost update, no 5xx, no 'database is locked'."""
     limits = httpx.Limits(max_connections=WRITERS, max_keepalive_connections=WRITERS)
-    async with httpx.AsyncClient(base_url=real_server.base_url, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60, limits=limits) as client:
         setup = await bid_with_member(client, "convenor@example.org")
         created = await client.post(
             f"/api/v1/bids/{setup['bid_id']}/pledges",
@@ -183,7 +165,7 @@ async def test_fifty_concurrent_updates_against_a_real_server(real_server: Serve
         assert totals["pledged_pence"] == final["amount_pence"]
     refusals = sum(r["refusals"] for r in results)
     print(
-        f"\n[concurrency real server, {real_server.database_url.split(':')[0]}] "
+        f"\n[concurrency real server, {server.database_url.split(':')[0]}] "
         f"race: 1x200 {WRITERS - 1}x412 in {race_seconds:.2f}s; "
         f"chained: {WRITERS}x200 {refusals}x412 in {chain_seconds:.2f}s"
     )

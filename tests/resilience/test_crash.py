@@ -23,34 +23,17 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 
 from consortium.reference.districts import districts
-from tests.resilience.server import Server, bid_with_member, free_port, postgres_database, prepare, prepare_sqlite
+from tests.resilience.server import Server, bid_with_member, free_port
 
 ATTEMPTS = 3
 SIZE = 300
 SEED = int(os.environ.get("CONSORTIUM_CRASH_SEED", str(random.SystemRandom().randrange(1_000_000))))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.postgres_only])])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    """uvicorn on a temporary SQLite file; in the PostgreSQL pass, also on a database of its own there."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = prepare_sqlite(tmp_path)
-        else:
-            url = prepare(stack.enter_context(postgres_database()))
-        server = Server(database_url=url, log=tmp_path / "server.log")
-        stack.callback(server.stop)
-        server.start()
-        yield server
 
 
 async def query(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:

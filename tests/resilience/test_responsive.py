@@ -11,34 +11,18 @@ slowest trivial answer are printed (pytest -s)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import httpx
-import pytest
 
 from consortium.reference.districts import districts
 from consortium.schemas import MAX_INVITATION_ENTRIES, MAX_INVITATIONS, MAX_THEMES
-from tests.resilience.server import Server, bid_with_member, postgres_database, prepare, prepare_sqlite
+from tests.resilience.server import Server, bid_with_member
 from tests.web.helpers import form_token, post_form, sign_in, text_of
 
 STALL = 1.0  # seconds: the slowest a trivial request may be answered while heavy work is under way
 QUICK = 1.0  # seconds: the slowest a refusal of over-limit input may be
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.postgres_only])])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = prepare_sqlite(tmp_path)
-        else:
-            url = prepare(stack.enter_context(postgres_database()))
-        server = Server(database_url=url, log=tmp_path / "server.log")
-        stack.callback(server.stop)
-        server.start()
-        yield server
 
 
 async def while_probing(
