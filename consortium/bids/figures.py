@@ -13,7 +13,7 @@ from consortium.analysis.results import Eligibility, RuleResult, Totals
 from consortium.analysis.rules import RULE_KINDS
 from consortium.analysis.totals import compute_totals
 from consortium.bids.access import BidAccess, bid_access
-from consortium.bids.profiles import member_profiles
+from consortium.bids.profiles import analysis_rows
 from consortium.bids.services import rules_from_stored
 from consortium.bids.tables import BidMember
 from consortium.errors import BadInput, NotFound
@@ -24,20 +24,9 @@ LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
 
 async def load_frames(bid_id: int) -> BidFrames:
-    """The bid's data for the analysis. Members' profiles and coverage are read through ``member_profiles``: live
-    while the bid is open, the copy frozen at the lock once it is locked or submitted."""
-    profiles = await member_profiles(bid_id)
-    members: list[dict[str, object]] = [
-        {
-            "organisation_id": organisation_id,
-            "name": profile.name,
-            "org_type": profile.org_type,
-            "identifier": profile.org_id,
-            "homes": profile.homes,
-            "member_status": profile.member_status,
-        }
-        for organisation_id, profile in profiles.items()
-    ]
+    """The bid's data for the analysis. Members and their districts are read through ``analysis_rows``: live while
+    the bid is open, the copy frozen at the lock once it is locked or submitted."""
+    members, coverage = await analysis_rows(bid_id)
     pledge_rows = (
         await Pledge.select(
             Pledge.id.as_alias("pledge_id"),
@@ -55,11 +44,6 @@ async def load_frames(bid_id: int) -> BidFrames:
         {"pledge_id": p["pledge_id"], "district_code": a["district_code"], "amount_pence": a.get("amount_pence")}
         for p in pledge_rows
         for a in p.pop("areas") or []
-    ]
-    coverage: list[dict[str, object]] = [
-        {"organisation_id": organisation_id, "district_code": district.district_code, "homes": district.homes}
-        for organisation_id, profile in profiles.items()
-        for district in profile.coverage
     ]
     return BidFrames.from_rows(members, pledge_rows, areas, coverage)
 

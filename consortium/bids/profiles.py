@@ -150,3 +150,55 @@ async def bids_keeping_earlier_details(organisation_id: int) -> list[KeptDetails
         .order_by(BidMember.frozen_at)
     )
     return [KeptDetails(row["title"], row["frozen_at"]) for row in rows]
+
+
+Row = dict[str, object]
+
+
+async def analysis_rows(bid_id: int) -> tuple[list[Row], list[Row]]:
+    """The same members and districts as ``member_profiles``, as the plain rows the analysis frames are built from
+    (members: organisation_id, name, org_type, identifier, homes, member_status; coverage: organisation_id,
+    district_code, homes). Read on every figures request, so the live part goes straight from two queries into rows
+    without building a profile per member (which cost 40 ms at 400 members)."""
+    memberships = await BidMember.select(BidMember.organisation, BidMember.status, BidMember.frozen_profile).where(
+        (BidMember.bid == bid_id) & (BidMember.status != "pending")
+    )
+    members: list[Row] = []
+    coverage: list[Row] = []
+    live_status: dict[int, str] = {}
+    for row in memberships:
+        organisation_id = int(row["organisation"])
+        if row["frozen_profile"] is None:
+            live_status[organisation_id] = row["status"]
+            continue
+        frozen = msgspec.json.decode(row["frozen_profile"], type=OrganisationDetails)
+        members.append(
+            {
+                "organisation_id": organisation_id,
+                "name": frozen.name,
+                "org_type": frozen.org_type,
+                "identifier": frozen.org_id,
+                "homes": frozen.homes,
+                "member_status": row["status"],
+            }
+        )
+        coverage += [
+            {"organisation_id": organisation_id, "district_code": d.district_code, "homes": d.homes}
+            for d in frozen.coverage
+        ]
+    if live_status:
+        live = list(live_status)
+        organisations = await Organisation.select(
+            Organisation.id.as_alias("organisation_id"),
+            Organisation.name,
+            Organisation.org_type,
+            Organisation.org_id.as_alias("identifier"),
+            Organisation.homes,
+        ).where(Organisation.id.is_in(live))
+        for organisation in organisations:
+            organisation["member_status"] = live_status[int(organisation["organisation_id"])]
+        members += organisations
+        coverage += await Coverage.select(
+            Coverage.organisation.as_alias("organisation_id"), Coverage.district_code, Coverage.homes
+        ).where(Coverage.organisation.is_in(live))
+    return members, coverage
