@@ -9,7 +9,6 @@ later bids, never for a locked or submitted one. Unlocking drops the copies, so 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
@@ -127,11 +126,6 @@ async def freeze_profiles(bid_ids: list[int]) -> None:
 async def thaw_profiles(bid_id: int) -> None:
     """Drop the bid's copies (it is open again, so it reads its members live). Inside the unlocking transaction."""
     await BidMember.update({BidMember.frozen_profile: None, BidMember.frozen_at: None}).where(BidMember.bid == bid_id)
-
-
-def profile_fields(profile: MemberProfile) -> dict[str, Any]:
-    """The profile's organisation columns by name, for callers that build rows from them."""
-    return {column: getattr(profile, column) for column in _PROFILE_COLUMNS}
 
 
 class KeptDetails(msgspec.Struct, frozen=True):
