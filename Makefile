@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 export PICCOLO_CONF := consortium.piccolo_conf
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST := $(BIN)/pytest
+# One pytest worker per core (pytest-xdist), whole test files to a worker so module fixtures are built once.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: help
 help: ## List the targets
@@ -54,13 +57,13 @@ format: install ## Format the code with ruff
 
 .PHONY: test
 test: lint system-deps ## Lint, the whole suite on SQLite, the database tests on PostgreSQL, then the browser tests
-	$(PYTEST) -q -m "not browser"
-	CONSORTIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) -q -m "postgres and not browser"
+	$(PYTEST) -q $(PARALLEL) -m "not browser"
+	CONSORTIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) -q $(PARALLEL) -m "postgres and not browser"
 	$(PYTEST) -q -m browser -p no:asyncio
 
 .PHONY: test-fast
 test-fast: install ## The SQLite suite only, without lint or browser
-	$(PYTEST) -q -m "not browser"
+	$(PYTEST) -q $(PARALLEL) -m "not browser"
 
 .PHONY: bench
 bench: install system-deps ## Benchmarks: analysis at scale, API totals, pages, PDF rendering

@@ -14,7 +14,37 @@ from pathlib import Path
 import httpx
 import pytest
 
-_POSTGRES_URL = os.environ.get("CONSORTIUM_TEST_DATABASE_URL", "")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker empties its database before every test, so each needs one of its own: the
+    named database with the worker's id appended, created on first use on the same server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    import asyncpg
+
+    server, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", own):
+                await connection.execute(f'CREATE DATABASE "{own}"')
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return url  # unreachable: the migrated_database fixture reports it
+    return f"{server}/{own}"
+
+
+_POSTGRES_URL = _database_of_this_worker(os.environ.get("CONSORTIUM_TEST_DATABASE_URL", ""))
+if _POSTGRES_URL:
+    os.environ["CONSORTIUM_TEST_DATABASE_URL"] = _POSTGRES_URL
 _TMP = Path(tempfile.mkdtemp(prefix="consortium-tests-"))
 os.environ["DATABASE_URL"] = _POSTGRES_URL or f"sqlite:///{_TMP / 'test.sqlite3'}"
 os.environ.setdefault("PICCOLO_CONF", "consortium.piccolo_conf")
