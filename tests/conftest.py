@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 
-
 def _database_of_this_worker(url: str) -> str:
     """Under pytest-xdist each worker empties its database before every test, so each needs one of its own: the
     named database with the worker's id appended, created on first use on the same server."""
