@@ -9,37 +9,32 @@ from typing import Any
 from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from piccolo.engine.postgres import PostgresEngine
 
 from consortium import __version__
 from consortium.accounts.controllers import AuthController
+from consortium.bids.access import access_memo_middleware
 from consortium.bids.controllers import BidController, InvitationController, RuleKindController
 from consortium.bids.services import lock_expired_bids
 from consortium.db import engine, prepare_database
 from consortium.documents.controllers import (
     BidDocumentController,
     DocumentController,
+    DocumentFileController,
     SharedController,
+    SharedFileController,
     ShareLinkController,
 )
 from consortium.documents.services import resume_unfinished_renders, wait_for_renders
-from consortium.errors import MALFORMED_BODY_HANDLERS, ServiceError, unique_violation_error_types
 from consortium.networks.controllers import NetworkController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
 from consortium.reference.controllers import ReferenceController
 from consortium.settings import Settings
 from consortium.web.crosssite import refuse_cross_site_api_writes
-from consortium.web.errors import (
-    http_error_response,
-    integrity_error_response,
-    service_error_response,
-    unexpected_error_response,
-    validation_error_response,
-)
+from consortium.web.errors import EXCEPTION_HANDLERS
 from consortium.web.headers import SECURITY_HEADERS, add_missing_security_headers
 from consortium.web.identity import provide_principal, provide_settings, provide_user
 from consortium.web.inputs import reject_control_characters
@@ -61,6 +56,9 @@ API_CONTROLLERS = [
     DocumentController,
     ShareLinkController,
     SharedController,
+    # A document version's files, at one address per audience that the API and the pages both link to.
+    DocumentFileController,
+    SharedFileController,
 ]
 declare_error_responses(API_CONTROLLERS)
 # The largest body an API call needs is a pledge or a profile with its 20,000-character texts (about 250 KB even
@@ -111,17 +109,11 @@ def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -
             "principal": Provide(provide_principal),
             "user": Provide(provide_user),
         },
-        exception_handlers={
-            ServiceError: service_error_response,
-            **MALFORMED_BODY_HANDLERS,
-            **{kind: integrity_error_response for kind in unique_violation_error_types()},
-            ValidationException: validation_error_response,
-            HTTPException: http_error_response,
-            Exception: unexpected_error_response,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
         before_send=[add_missing_security_headers],
         before_request=check_every_request,
+        middleware=[access_memo_middleware],  # one bid access check per request
         template_config=template_config(),
         lifespan=[database_lifespan],
         openapi_config=OpenAPIConfig(

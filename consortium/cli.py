@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
+import socket
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from consortium.errors import SAME_CHANGE_AT_ONCE, ServiceError, is_unique_violation
 from consortium.settings import Settings
+from consortium.words import DEFAULT_VARIANT, VARIANTS
+
+if TYPE_CHECKING:
+    from consortium.analysis.results import WhatIf
 
 
 async def migrate() -> None:
@@ -24,6 +31,68 @@ async def migrate() -> None:
     result = await run_forwards(app_name="consortium", migration_id="all")
     if not result.success:
         raise SystemExit(f"Migrations failed: {result.message}")
+
+
+NOT_SET_UP = "The database is not set up yet: run `consortium migrate` first."
+OUT_OF_DATE = (
+    "The database is from an older version of Consortium (it lacks {count} of the changes this version needs): "
+    "run `consortium migrate` first."
+)
+NO_DATABASE = (
+    "Could not connect to the database ({error}). Check that the database server is running and that DATABASE_URL "
+    "names it."
+)
+
+
+def _missing_table(error: BaseException) -> bool:
+    """Whether ``error`` is the database saying a table or column we use is not there: migrations not applied."""
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).startswith(("no such table", "no such column"))
+    try:
+        from asyncpg.exceptions import UndefinedColumnError, UndefinedTableError
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(error, UndefinedTableError | UndefinedColumnError)
+
+
+def _unreachable(error: BaseException) -> bool:
+    """Whether ``error`` is a failure to reach the database at all (server down, unknown host, no such database,
+    refused credentials)."""
+    if isinstance(error, ConnectionError | socket.gaierror | TimeoutError):
+        return True
+    try:
+        from asyncpg.exceptions import InvalidAuthorizationSpecificationError, InvalidCatalogNameError
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(error, InvalidCatalogNameError | InvalidAuthorizationSpecificationError)
+
+
+async def migration_state() -> tuple[list[str], list[str]]:
+    """(every migration in ``migrations/``, those this database has not applied: all of them on a fresh
+    database). Reads only: nothing is created."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.tables import Migration
+
+    from consortium.piccolo_app import APP_CONFIG
+
+    manager = BaseMigrationManager()
+    known = manager.get_migration_ids(manager.get_migration_modules(APP_CONFIG.resolved_migrations_folder_path))
+    if not await Migration.table_exists():
+        return known, known
+    applied = await Migration.select(Migration.name).where(Migration.app_name == APP_CONFIG.app_name)
+    done = {row["name"] for row in applied}
+    return known, [migration for migration in known if migration not in done]
+
+
+async def _not_set_up_message() -> str:
+    """What to tell an operator whose command met a missing table: a fresh database, or an older one."""
+    try:
+        known, pending = await _with_db(migration_state)
+    except Exception:  # the database cannot even say which: the plain advice holds either way
+        return NOT_SET_UP
+    if pending and len(pending) < len(known):
+        return OUT_OF_DATE.format(count=len(pending))
+    return NOT_SET_UP
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -73,16 +142,23 @@ async def _system_principal_for_bid(bid_id: int) -> Any:
     )
 
 
-async def totals(bid_id: int) -> None:
+def _what_if(args: argparse.Namespace) -> WhatIf | None:
+    """The "what if" asked with --without / --organisation and --pledged-pence, as the API's query asks it."""
+    from consortium.analysis.results import WhatIf
+
+    return WhatIf.asked(args.without, args.organisation, args.pledged_pence)
+
+
+async def totals(bid_id: int, what_if: WhatIf | None = None) -> None:
     from consortium.bids import figures
 
-    _print_json(await figures.bid_totals(await _system_principal_for_bid(bid_id), bid_id))
+    _print_json(await figures.bid_totals(await _system_principal_for_bid(bid_id), bid_id, what_if))
 
 
-async def eligibility(bid_id: int, without: int | None) -> None:
+async def eligibility(bid_id: int, what_if: WhatIf | None = None) -> None:
     from consortium.bids import figures
 
-    _print_json(await figures.bid_eligibility(await _system_principal_for_bid(bid_id), bid_id, without))
+    _print_json(await figures.bid_eligibility(await _system_principal_for_bid(bid_id), bid_id, what_if=what_if))
 
 
 async def render(bid_id: int, out: str, variant: str) -> None:
@@ -97,7 +173,7 @@ async def render(bid_id: int, out: str, variant: str) -> None:
     document = await documents.read_document(principal, made.id)
     if document.state != "ready":
         raise SystemExit(f"The document could not be made: {document.error}")
-    pdf, _ = await documents.document_pdf(principal, made.id)
+    pdf = (await documents.document_file(principal, bid_id, document.version, "bid.pdf")).content
     Path(out).write_bytes(pdf)
     print(f"Version {document.version}: {document.page_count} pages, sha256 {document.pdf_sha256}, written to {out}")
 
@@ -114,6 +190,25 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
     }
+
+
+def serve_settings(settings: Settings, host: str | None, port: int | None, environ: dict[str, str]) -> Settings:
+    """The settings ``serve`` runs with: ``--host`` / ``--port`` win over CONSORTIUM_HOST / CONSORTIUM_PORT. Unless
+    CONSORTIUM_BASE_URL is set, the address people use follows them (links in invitations, and the same-site check
+    on browser writes, are made from it); a server listening on every interface is reached at 127.0.0.1 here."""
+    changed = settings.with_changes(host=host or settings.host, port=port or settings.port)
+    if "CONSORTIUM_BASE_URL" in environ:
+        return changed
+    shown = "127.0.0.1" if changed.host in {"0.0.0.0", "::", ""} else changed.host  # noqa: S104 - compared, not bound
+    if ":" in shown:  # an IPv6 address is written in brackets in a URL
+        shown = f"[{shown}]"
+    return changed.with_changes(base_url=f"http://{shown}:{changed.port}")
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"the port must be a whole number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def serve(settings: Settings, *, with_demo: bool) -> None:
@@ -135,11 +230,21 @@ async def _load_demo_if_empty(settings: Settings) -> None:
         print_logins(settings, loaded)
 
 
+def _what_if_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--without", type=int, metavar="ORG", help="What if this member organisation withdrew?")
+    command.add_argument(
+        "--organisation", type=int, metavar="ORG", help="What if this member's submitted total were --pledged-pence?"
+    )
+    command.add_argument("--pledged-pence", type=int, metavar="PENCE", help="The member's submitted total to assume")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consortium", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve_cmd = sub.add_parser("serve", help="Apply migrations and serve the web application and API")
     serve_cmd.add_argument("--demo", action="store_true", help="Load the demo network first if the database is empty")
+    serve_cmd.add_argument("--host", help="The address to listen on (default 127.0.0.1, or CONSORTIUM_HOST)")
+    serve_cmd.add_argument("--port", type=_port, help="The port to listen on (default 8000, or CONSORTIUM_PORT)")
     sub.add_parser("migrate", help="Apply database migrations")
     demo = sub.add_parser("demo", help="Load the demo network (into an empty database)")
     demo.add_argument("--force", action="store_true", help="Load even if the database already has networks")
@@ -154,15 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password-stdin", action="store_true")
     reset = sub.add_parser("reset-link", help="Make a one-use password reset link for a person (shown once)")
     reset.add_argument("--email", required=True, help="The address the person signs in with")
-    totals_cmd = sub.add_parser("totals", help="Print a bid's live totals as JSON")
+    totals_cmd = sub.add_parser("totals", help="Print a bid's live totals as JSON (or what if ...)")
     totals_cmd.add_argument("bid", type=int)
+    _what_if_options(totals_cmd)
     render_cmd = sub.add_parser("render", help="Make a new version of a bid's document and save the PDF")
     render_cmd.add_argument("bid", type=int)
     render_cmd.add_argument("--out", required=True, help="Where to write the PDF")
-    render_cmd.add_argument("--variant", default="pdf/ua-1", choices=["pdf/ua-1", "pdf/a-3b"])
-    eligibility_cmd = sub.add_parser("eligibility", help="Print a bid's eligibility as JSON")
+    render_cmd.add_argument("--variant", default=DEFAULT_VARIANT, choices=VARIANTS)
+    eligibility_cmd = sub.add_parser("eligibility", help="Print a bid's eligibility as JSON (or what if ...)")
     eligibility_cmd.add_argument("bid", type=int)
-    eligibility_cmd.add_argument("--without", type=int, default=None, help="What if this organisation withdrew?")
+    _what_if_options(eligibility_cmd)
     backup_cmd = sub.add_parser("backup", help="Copy the whole database to a file (SQLite online backup or pg_dump)")
     backup_cmd.add_argument("path", help="The backup file to write")
     restore_cmd = sub.add_parser("restore", help="Replace the whole database with a backup file")
@@ -176,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         if args.command == "serve":
-            serve(settings, with_demo=args.demo)
+            serve(serve_settings(settings, args.host, args.port, dict(os.environ)), with_demo=args.demo)
         elif args.command == "migrate":
             asyncio.run(migrate())
         elif args.command == "demo":
@@ -211,11 +317,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(issued.url)
             print(f"It works once, until {uk_time_text(issued.expires_at)}, and replaces any earlier link.")
         elif args.command == "totals":
-            asyncio.run(_with_db(lambda: totals(args.bid)))
+            asyncio.run(_with_db(lambda: totals(args.bid, _what_if(args))))
         elif args.command == "render":
             asyncio.run(_with_db(lambda: render(args.bid, args.out, args.variant)))
         elif args.command == "eligibility":
-            asyncio.run(_with_db(lambda: eligibility(args.bid, args.without)))
+            asyncio.run(_with_db(lambda: eligibility(args.bid, _what_if(args))))
         elif args.command in {"backup", "restore"}:
             from consortium.ops import backup
 
@@ -232,9 +338,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as error:
         # Two operators (or an operator and the web) creating the same thing at once: the unique index refused ours.
-        if not is_unique_violation(error):
+        if is_unique_violation(error):
+            print(f"Error: {SAME_CHANGE_AT_ONCE}", file=sys.stderr)
+        elif _missing_table(error):  # a fresh (or older) database: its tables are not there yet
+            print(f"Error: {asyncio.run(_not_set_up_message())}", file=sys.stderr)
+        elif _unreachable(error):
+            print(f"Error: {NO_DATABASE.format(error=error)}", file=sys.stderr)
+        else:
             raise
-        print(f"Error: {SAME_CHANGE_AT_ONCE}", file=sys.stderr)
         return 1
     return 0
 

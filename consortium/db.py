@@ -1,4 +1,4 @@
-"""The database engine for the configured URL, and the transactions our writes use."""
+"""The database engine (built in ``consortium.piccolo_conf``), and the transactions our writes use."""
 
 from __future__ import annotations
 
@@ -7,26 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-
-from consortium.settings import Settings
-
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
-
-
-def engine_for(settings: Settings) -> Engine:
-    if settings.is_sqlite:
-        path = settings.sqlite_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A long busy timeout lets concurrent writers queue instead of failing with "database is locked".
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    if settings.database_url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": settings.database_url})
-    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {settings.database_url!r}")
 
 
 def engine() -> Engine:
+    """The engine Piccolo's tables use, built once from Settings in ``consortium.piccolo_conf``."""
     from consortium.piccolo_conf import DB
 
     return DB

@@ -70,7 +70,8 @@ class TooLarge(ServiceError):
 
 
 # A JSON body that is not UTF-8, or is nested deeper than the decoder recurses, fails with one of these rather than
-# a decode error. The API controllers that take a body answer them as bad input (see ``MALFORMED_BODY_HANDLERS``).
+# a decode error; the web layer answers them as bad input (``consortium.web.errors.EXCEPTION_HANDLERS``). This module
+# imports nothing of Consortium's, so every layer can raise these errors without an import loop.
 MALFORMED_BODY_ERRORS: tuple[type[Exception], ...] = (UnicodeDecodeError, RecursionError)
 
 
@@ -84,16 +85,6 @@ def malformed_body(error: Exception) -> BadInput:
         "What was sent is nested far too deeply to be a request we understand. Send a flat JSON object with the "
         "fields this address describes (see /schema)."
     )
-
-
-def malformed_body_response(request: Any, error: Exception) -> Any:
-    """A Litestar exception handler: the error as the usual JSON (or page) answer for bad input."""
-    from consortium.web.errors import service_error_response  # the web layer words every answer
-
-    return service_error_response(request, malformed_body(error))
-
-
-MALFORMED_BODY_HANDLERS: Any = {kind: malformed_body_response for kind in MALFORMED_BODY_ERRORS}
 
 
 SAME_CHANGE_AT_ONCE = "Someone else made the same change at the same moment; reload and try again."

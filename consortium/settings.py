@@ -28,7 +28,6 @@ class Settings:
     max_upload_bytes: int = 2_000_000
     # argon2 parameters: "recommended" (RFC 9106, low memory); "cheapest" only for the test suite.
     argon2_profile: str = "recommended"
-    render_workers: int = 1
     # Addresses (or networks, like 10.0.0.0/8) of the reverse proxies in front of us, whose X-Forwarded-For and
     # X-Forwarded-Proto we believe. None by default: anyone can send those headers, and believing them would let a
     # client pick the address the per-address sign-in limit counts against.
@@ -53,7 +52,6 @@ class Settings:
             sign_in_window_seconds=int(env.get("CONSORTIUM_SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window_seconds)),
             max_upload_bytes=int(env.get("CONSORTIUM_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
             argon2_profile=env.get("CONSORTIUM_ARGON2_PROFILE", defaults.argon2_profile),
-            render_workers=int(env.get("CONSORTIUM_RENDER_WORKERS", defaults.render_workers)),
             trusted_proxies=tuple(
                 part.strip() for part in env.get("CONSORTIUM_TRUSTED_PROXIES", "").split(",") if part.strip()
             ),

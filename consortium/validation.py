@@ -13,16 +13,24 @@ the pages and the services refuse exactly the same characters.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import msgspec
 
 from consortium.errors import BadInput
+from consortium.money import format_pence
 
 __all__ = [
     "CONTROL",
+    "Invalid",
+    "Problems",
+    "check_each",
     "checked",
     "checked_value",
     "control_message",
@@ -100,7 +108,19 @@ def _field_of(path: str) -> str | None:
     return name or None
 
 
-def _subject(path: str) -> str:
+def _label(path: str, labels: Mapping[str, str] | None) -> str | None:
+    """The words for a field path: ``labels`` names fields ("amount_pence"), items of a list ("themes[]") and
+    fields of those items ("areas[].amount_pence")."""
+    if not labels or not path:
+        return None
+    leaf = re.sub(r"\[\d+\]", "[]", path)
+    return labels.get(leaf) or labels.get(_field_of(path) or "")
+
+
+def _subject(path: str, labels: Mapping[str, str] | None = None) -> str:
+    label = _label(path, labels)
+    if label:
+        return label[:1].upper() + label[1:]
     return f"The field '{path}'" if path else "What was sent"
 
 
@@ -122,13 +142,16 @@ def _value_at(data: Any, path: str) -> Any:
     return current
 
 
-def invalid(error: msgspec.ValidationError, data: Any = None, *, prefix: str = "") -> BadInput:
-    """A msgspec validation error as a sentence saying what to change, on the field it is about."""
+def invalid(
+    error: msgspec.ValidationError, data: Any = None, *, prefix: str = "", labels: Mapping[str, str] | None = None
+) -> BadInput:
+    """A msgspec validation error as a sentence saying what to change, on the field it is about (named in the
+    words of ``labels`` when it has some there; amounts in pence are said in pounds)."""
     message = str(error)
     detail, _, where = message.partition(" - at `$")
     raw = where.rstrip("`")  # ".contact_name", "[3]", ".areas[2].district_code" or ""
     path = prefix + raw if prefix else raw.removeprefix(".")
-    subject = _subject(path)
+    subject = _subject(path, labels)
     value = _value_at(data, raw) if data is not None and raw else None
     sized = f"; it has {len(value):,}" if isinstance(value, str | list | dict) else ""
     if found := _STR_LONGEST.search(detail):
@@ -142,11 +165,12 @@ def invalid(error: msgspec.ValidationError, data: Any = None, *, prefix: str = "
     elif found := _LIST_SHORTEST.search(detail):
         words = f"must list at least {int(found[1]):,} items"
     elif found := _BOUND.search(detail):
+        bound = format_pence(int(float(found[2]))) if path.endswith("_pence") else found[2]
         words = {
-            "<=": f"must be at most {found[2]}",
-            ">=": f"must be at least {found[2]}",
-            "<": f"must be below {found[2]}",
-            ">": f"must be above {found[2]}",
+            "<=": f"must be at most {bound}",
+            ">=": f"must be at least {bound}",
+            "<": f"must be below {bound}",
+            ">": f"must be above {bound}",
         }[found[1]]
     else:
         plain = detail.replace("`", "")  # "Expected `datetime` with a timezone component"
@@ -183,3 +207,91 @@ def checked_value(field: str, value: T, type_: Any) -> T:
     if found is not None:
         raise BadInput(control_message(_subject(field + found[0]), found[1]), field=field)
     return value
+
+
+# --- every problem at once ------------------------------------------------------------------------------------------
+
+
+class Invalid(BadInput):
+    """Everything wrong with what was sent, each problem on the field it is about (``problems``: (field path or
+    None, message), in the order found), so a person fixes it all in one go. A field path is a field's name, or a
+    name with more after a dot ("areas.district_code": the districts, where a district is not recognised) for
+    forms that show parts of one field apart. The API answers 422 with every message in ``errors`` and, by field,
+    in ``fields``; ``field`` names the field when all the problems are on one."""
+
+    def __init__(self, problems: Iterable[tuple[str | None, str]]) -> None:
+        self.problems = list(problems)
+        by_field: dict[str, list[str]] = {}
+        for path, message in self.problems:
+            if path:
+                by_field.setdefault(_field_of(path) or path, []).append(message)
+        alone = next(iter(by_field)) if len(by_field) == 1 and all(path for path, _ in self.problems) else None
+        messages = [message for _, message in self.problems]
+        super().__init__(" ".join(messages), field=alone, extra={"errors": messages, "fields": by_field})
+
+
+@dataclass
+class Problems:
+    """The problems a use case finds while it checks everything it was sent, before it refuses (``Invalid``) or
+    goes ahead: one answer lists them all, instead of one per attempt."""
+
+    items: list[tuple[str | None, str]] = field(default_factory=list)
+
+    def add(self, path: str | None, message: str) -> None:
+        self.items.append((path, message))
+
+    def add_error(self, error: BadInput, path: str | None = None) -> None:
+        """A check's refusal: its problems, on ``path`` if given, else on the field it names."""
+        if isinstance(error, Invalid):
+            self.items.extend((path or where, message) for where, message in error.problems)
+            return
+        listed = error.extra.get("problems")
+        if isinstance(listed, list) and listed:  # a list of districts, each problem with one entry
+            self.items.extend((path or error.field, str(message)) for message in listed)
+            return
+        self.items.append((path or error.field, error.message))
+
+    @contextmanager
+    def collecting(self, path: str | None = None) -> Iterator[None]:
+        """Run a check that raises ``BadInput``, keeping its problems rather than stopping at the first."""
+        try:
+            yield
+        except BadInput as error:
+            self.add_error(error, path)
+
+    def on(self, field_name: str) -> bool:
+        """Whether a problem is already on this field (so a check that needs the field's value is skipped)."""
+        return any(path is not None and _field_of(path) == field_name for path, _ in self.items)
+
+    def refuse(self) -> None:
+        """Raise ``Invalid`` with every problem, if there are any."""
+        if self.items:
+            raise Invalid(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@functools.cache
+def _one_field_type(struct_type: type[msgspec.Struct], name: str) -> Any:
+    """A struct with only ``name`` of ``struct_type``: its annotations checked on their own."""
+    info = next(f for f in msgspec.structs.fields(struct_type) if f.name == name)
+    return msgspec.defstruct(f"{struct_type.__name__}_{name}", [(name, info.type)])
+
+
+def check_each(data: msgspec.Struct, problems: Problems, labels: Mapping[str, str] | None = None) -> None:
+    """``checked`` field by field: every field that breaks its annotated rules, or holds a control character, is a
+    problem in ``problems`` (named with ``labels``), so all of them are reported together."""
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if value is msgspec.UNSET:
+            continue
+        plain = {name: msgspec.to_builtins(value, builtin_types=_KEPT_TYPES)}
+        try:
+            msgspec.convert(plain, _one_field_type(type(data), name))
+        except msgspec.ValidationError as error:
+            problems.add_error(invalid(error, plain, labels=labels))
+            continue
+        found = find_control(value, name)
+        if found is not None:
+            problems.add(_field_of(found[0]), control_message(_subject(found[0], labels), found[1]))

@@ -68,7 +68,7 @@ async def invitation_token(client: Client, convenor_headers: dict[str, str], bid
         f"/api/v1/bids/{bid_id}/invitations", json={"emails": [email]}, headers=convenor_headers
     )
     assert invited.status_code == 201, invited.text
-    return urlparse(invited.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    return urlparse(invited.json()["invitations"][0]["accept_url"]).path.rsplit("/", 1)[-1]
 
 
 async def join(

@@ -6,7 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
+
+from consortium.cli import serve_settings
+from consortium.settings import Settings
+from tests.resilience.server import CONSORTIUM, free_port, server_env
 
 
 def _run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -58,5 +65,74 @@ def test_create_network_then_demo_then_figures(tmp_path: Path) -> None:
     )
     verdict = json.loads(_run(tmp_path, "eligibility", "1").stdout)
     assert verdict["eligible"] is False and verdict["rules"]
+    assert verdict["eligible_pence"] == figures["eligible_pence"]
+    # What if: the largest member pledged nothing, as the API's ?organisation=&pledged_pence= asks it.
+    largest = max(figures["members"], key=lambda member: member["pledged_pence"])
+    asked = ["--organisation", str(largest["organisation_id"]), "--pledged-pence", "0"]
+    what_if = json.loads(_run(tmp_path, "totals", "1", *asked).stdout)
+    assert what_if["pledged_pence"] == figures["pledged_pence"] - largest["pledged_pence"]
+    assert what_if["what_if"]["organisation_id"] == largest["organisation_id"]
+    without = json.loads(_run(tmp_path, "eligibility", "1", "--without", str(largest["organisation_id"])).stdout)
+    assert without["without_organisation_id"] == largest["organisation_id"]
+    assert without["eligible_pence"] == figures["eligible_pence"] - largest["eligible_pence"]
     missing = _run(tmp_path, "totals", "999")
     assert missing.returncode == 1 and "no bid 999" in missing.stderr
+
+
+def test_a_command_on_a_database_never_migrated_says_to_migrate_first(tmp_path: Path) -> None:
+    """A fresh SQLite file (no tables): every command that needs the tables says what to do, in one line, exit 1."""
+    for args in (
+        ["reset-link", "--email", "jo@example.org"],
+        ["totals", "1"],
+        ["eligibility", "1", "--without", "2"],
+        ["create-user", "--email", "jo@example.org", "--name", "Jo", "--password-stdin"],
+    ):
+        done = _run(tmp_path, *args, stdin="a long enough password\n")
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert done.stderr == "Error: The database is not set up yet: run `consortium migrate` first.\n", args
+    assert _run(tmp_path, "migrate").returncode == 0
+    after = _run(tmp_path, "reset-link", "--email", "jo@example.org")
+    assert after.returncode == 1 and "Traceback" not in after.stderr and "not set up" not in after.stderr
+
+
+def test_serve_listens_where_it_is_told_and_its_links_follow(tmp_path: Path) -> None:
+    port = free_port()
+    env = server_env(f"sqlite:///{tmp_path / 'served.sqlite3'}", 0)
+    env = {k: v for k, v in env.items() if k not in {"CONSORTIUM_PORT", "CONSORTIUM_BASE_URL"}}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [CONSORTIUM, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            env=env | {"PYTHONUNBUFFERED": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # The demo's links are made for the address served, not the default one.
+    assert f"The demo bid is http://127.0.0.1:{port}/bids/1" in log.read_text()
+    refused = _run(tmp_path, "serve", "--port", "99999")
+    assert refused.returncode == 2 and "the port must be a whole number from 1 to 65535" in refused.stderr
+
+
+def test_serve_settings_put_the_flags_first_and_keep_a_base_url_that_was_set() -> None:
+    settings = Settings()
+    assert serve_settings(settings, None, None, {}) == settings  # 127.0.0.1:8000, as before
+    moved = serve_settings(settings, "0.0.0.0", 8080, {})  # noqa: S104 - not bound: what the flags give
+    assert (moved.host, moved.port, moved.base_url) == ("0.0.0.0", 8080, "http://127.0.0.1:8080")  # noqa: S104
+    assert serve_settings(settings, "::1", 9000, {}).base_url == "http://[::1]:9000"
+    public = settings.with_changes(base_url="https://bids.example.org")
+    kept = serve_settings(public, None, 9000, {"CONSORTIUM_BASE_URL": "https://bids.example.org"})
+    assert (kept.port, kept.base_url) == (9000, "https://bids.example.org")

@@ -34,7 +34,7 @@ def test_a_valid_struct_is_returned_as_it_is() -> None:
     [
         (OrganisationUpdate(contact_name="x" * 301), "contact_name", "at most 300 characters long; it has 301"),
         (OrganisationUpdate(name=""), "name", "must not be empty"),
-        (PledgeCreate(amount_pence=0), "amount_pence", "at least 1"),
+        (PledgeCreate(amount_pence=0), "amount_pence", "at least £0.01"),  # pence said in pounds
         (PledgeCreate(amount_pence=1, themes=["t"] * 51), "themes", "at most 50 items"),
         (PledgeCreate(amount_pence=1, areas=[PledgeArea("x" * 101)]), "areas", "'areas[0].district_code'"),
         (

@@ -3,24 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 
 from consortium.accounts import resets, schemas
 from consortium.accounts import services as accounts
+from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, client_address
-
-
-def session_cookie(settings: AppSettings, token: FromPath[str] | None) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=token or "",
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-        max_age=settings.session_hours * 3600 if token else 0,
-    )
 
 
 class AuthController(Controller):

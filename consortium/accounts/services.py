@@ -31,6 +31,7 @@ from consortium.schemas import Email, Name, Password, ShortText
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import checked_value
+from consortium.words import count_text
 
 EMAIL_PROBLEM = "Enter an email address like name@example.org."
 ADDRESS_LENGTH = 100  # SignInAttempt.address
@@ -102,7 +103,7 @@ async def authenticate(settings: Settings, email: str, password: str, address: s
         retry_at = oldest + timedelta(seconds=settings.sign_in_window_seconds)
         minutes = max(1, math.ceil((retry_at - utc_now()).total_seconds() / 60))
         raise TooManyAttempts(
-            f"Too many unsuccessful sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
+            f"Too many unsuccessful sign-ins. Try again in {count_text(minutes, 'minute')}, "
             "or ask your network convenor to help reset your password.",
             extra={"retry_after_seconds": minutes * 60},
         )

@@ -21,8 +21,9 @@ import polars as pl
 from consortium.analysis.allocation import REGION_BITS, Placement, place_submitted_pledges, sum_by_pair
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import Eligibility, MemberFailure, MemberResult, RuleResult
-from consortium.analysis.rules import ConsortiumFigures, Rule, RuleKind, counted, kind_of, region_column
+from consortium.analysis.rules import ConsortiumFigures, Rule, RuleKind, kind_of, region_column
 from consortium.reference.districts import REGIONS
+from consortium.words import count_text
 
 MEMBERSHIP = "membership"  # the failure key for members who have not joined
 _MEMBERSHIP_FAILURES = {"invited": "Has not joined the bid yet", "withdrawn": "Has withdrawn"}
@@ -68,9 +69,13 @@ class MemberEvaluation:
 
 def prepare_bid(frames: BidFrames) -> PreparedBid:
     """Allocate the submitted pledges and add up money and coverage per organisation (see ``PreparedBid``)."""
-    placement = place_submitted_pledges(frames)
+    return _summarise(place_submitted_pledges(frames), frames.pledges)
+
+
+def _summarise(placement: Placement, pledges: pl.DataFrame) -> PreparedBid:
+    """``PreparedBid`` from the allocated money and the pledges: the sums per organisation."""
     pledges = (
-        frames.pledges.filter(pl.col("status") == "submitted")
+        pledges.filter(pl.col("status") == "submitted")
         .group_by("organisation_id")
         .agg(
             pl.col("amount_pence").sum().alias("pledged_pence"),
@@ -119,6 +124,76 @@ def prepare_bid(frames: BidFrames) -> PreparedBid:
     return PreparedBid(placement, organisations, money_by_region)
 
 
+def with_pledged_total(
+    frames: BidFrames, prepared: PreparedBid, organisation_id: int, pledged_pence: int
+) -> tuple[BidFrames, PreparedBid]:
+    """The bid as if ``organisation_id``'s submitted pledges added up to ``pledged_pence`` ("what if this member
+    pledged that much instead"), made from ``prepared`` without allocating the bid again.
+
+    Each of the member's submitted pledges, and its money in each district, is scaled in proportion (floored, the
+    pennies left over going to the largest remainders), so its money keeps its shape and adds up exactly to the new
+    total. A member with no submitted pledge is given one board-approved pledge of that amount naming no district,
+    spread over its districts as such a pledge is: the one allocation made here, of that member alone. The
+    member's coverage, membership and everyone else are unchanged; pass the result to ``evaluate`` or
+    ``compute_totals`` (as ``frames`` and ``prepared=``).
+    """
+    is_member = pl.col("organisation_id") == organisation_id
+    submitted = is_member & (pl.col("status") == "submitted")
+    own_pledges = frames.pledges.filter(submitted)
+    current = int(own_pledges["amount_pence"].sum() or 0)
+    placement = prepared.placement
+    own_money = placement.money.filter(is_member)
+    if current > 0 and (own_money["amount_pence"] >= 0).all():
+        own_pledges = _scaled(own_pledges, pledged_pence, current, own_pledges["pledge_id"])
+        order = own_money["district_code"].to_physical().cast(pl.Int64).fill_null(len(placement.codes.categories))
+        own_money = _scaled(own_money, pledged_pence, current, order)
+    elif pledged_pence > 0:
+        own_pledges = pl.DataFrame(
+            [{"pledge_id": -1, "organisation_id": organisation_id, "amount_pence": pledged_pence,
+              "board_approved": True, "status": "submitted", "themes": []}],
+            schema=frames.pledges.schema,
+        )  # fmt: skip
+        alone = BidFrames(
+            frames.members.filter(is_member),
+            own_pledges,
+            frames.pledge_areas.clear(),
+            frames.coverage.filter(is_member),
+        )
+        own_money = place_submitted_pledges(alone).money.with_columns(
+            pl.col("district_code").cast(pl.Utf8).cast(placement.codes)
+        )
+    else:
+        return frames, prepared  # nothing submitted, and nothing to model
+    own = _summarise(
+        Placement(placement.codes, own_money, placement.coverage.filter(is_member), placement.reach.filter(is_member)),
+        own_pledges,
+    )
+
+    def spliced(everyone: pl.DataFrame, member: pl.DataFrame) -> pl.DataFrame:
+        return pl.concat([everyone.filter(~is_member), member.select(everyone.columns).cast(everyone.schema)])
+
+    changed = PreparedBid(
+        placement=Placement(placement.codes, spliced(placement.money, own_money), placement.coverage, placement.reach),
+        organisations=spliced(prepared.organisations, own.organisations),
+        money_by_region=spliced(prepared.money_by_region, own.money_by_region),
+    )
+    pledges = pl.concat([frames.pledges.filter(~submitted), own_pledges.cast(frames.pledges.schema)])
+    return BidFrames(frames.members, pledges, frames.pledge_areas, frames.coverage), changed
+
+
+def _scaled(rows: pl.DataFrame, to: int, total: int, order: pl.Series) -> pl.DataFrame:
+    """``rows`` with their amount_pence, which add up to ``total`` (> 0), scaled to add up to ``to``: each floored,
+    then the pennies left over one each to the largest remainders, ties to the smallest ``order``. A member has a
+    few pledges and at most a few hundred districts, so plain integers are exact and quick."""
+    amounts = rows["amount_pence"].to_list()
+    floors = [amount * to // total for amount in amounts]
+    leftover = to - sum(floors)
+    ranked = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] * to % total), order[i], i))
+    for i in ranked[:leftover]:
+        floors[i] += 1
+    return rows.with_columns(pl.Series("amount_pence", floors, dtype=pl.Int64))
+
+
 def evaluate(
     frames: BidFrames,
     rules: Sequence[Rule],
@@ -148,6 +223,7 @@ def evaluate(
         rules=results,
         members=_member_results(evaluation),
         without_organisation_id=without_organisation_id,
+        eligible_pence=int(evaluation.members["eligible_pence"].sum()),  # as Totals.eligible_pence
     )
 
 
@@ -218,7 +294,7 @@ def _member_rule_results(evaluation: MemberEvaluation) -> dict[int, RuleResult]:
     for position, rule, kind in evaluation.member_rules:
         failing = joined.filter(~pl.col(f"rule_{position}"))["organisation_id"].to_list()
         meeting = joined.height - len(failing)
-        gap = f"{counted(len(failing), 'member')} {'does' if len(failing) == 1 else 'do'} not meet this"
+        gap = f"{count_text(len(failing), 'member')} {'does' if len(failing) == 1 else 'do'} not meet this"
         results[position] = RuleResult(
             key=kind.key,
             scope="member",
@@ -226,7 +302,7 @@ def _member_rule_results(evaluation: MemberEvaluation) -> dict[int, RuleResult]:
             passed=not failing,
             actual=meeting,
             required=joined.height,
-            actual_text=f"{meeting:,} of {counted(joined.height, 'member')}",
+            actual_text=f"{meeting:,} of {count_text(joined.height, 'member')}",
             required_text="every member",
             gap=gap if failing else None,
             failing_organisation_ids=failing,
@@ -298,11 +374,11 @@ def verdict(rule_count: int, failed: Sequence[tuple[RuleKind, RuleResult]]) -> s
         return "Eligible: the 1 rule is met." if rule_count == 1 else f"Eligible: all {rule_count} rules are met."
     clauses = "; ".join(_clause(kind, result) for kind, result in failed)
     verb = "is" if len(failed) == 1 else "are"
-    return f"Not yet eligible: {len(failed)} of {counted(rule_count, 'rule')} {verb} not met — {clauses}."
+    return f"Not yet eligible: {len(failed)} of {count_text(rule_count, 'rule')} {verb} not met — {clauses}."
 
 
 def _clause(kind: RuleKind, result: RuleResult) -> str:
     if kind.scope == "member":
         failing = len(result.failing_organisation_ids)
-        return f"{counted(failing, 'member')} {'does' if failing == 1 else 'do'} not meet {kind.noun}"
+        return f"{count_text(failing, 'member')} {'does' if failing == 1 else 'do'} not meet {kind.noun}"
     return f"{kind.verdict_prefix}{result.gap}"

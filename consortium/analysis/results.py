@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from consortium.analysis.measures import SHARE_OF_PLEDGED
 
 Scope = Literal["member", "consortium"]
 
@@ -42,12 +44,31 @@ class RuleResult(msgspec.Struct, frozen=True, gc=False):
     failing_organisation_ids: list[int]  # member-scope rules (and share limits): who fails it
 
 
+class WhatIf(msgspec.Struct, frozen=True, gc=False):
+    """The change a "what if" answer was worked out for (a field left null: not part of the change)."""
+
+    without_organisation_id: int | None = None  # as if this member had withdrawn
+    organisation_id: int | None = None  # as if this member's submitted pledges added up to pledged_pence
+    pledged_pence: int | None = None
+
+    @classmethod
+    def asked(cls, without: int | None, organisation_id: int | None, pledged_pence: int | None) -> WhatIf | None:
+        """The "what if" a request (or a command) asks, or None: the figures as they are."""
+        if without is None and organisation_id is None and pledged_pence is None:
+            return None
+        return cls(without, organisation_id, pledged_pence)
+
+
 class Eligibility(msgspec.Struct, frozen=True, gc=False):
     eligible: bool
     verdict: str  # one sentence a convenor can read aloud
     rules: list[RuleResult]
     members: list[MemberResult]
     without_organisation_id: int | None = None  # set for "what if this member withdraws"
+    # The eligible total (Totals.eligible_pence: submitted pledges of members passing every member rule). Read back
+    # from a snapshot made before it was recorded, it is 0.
+    eligible_pence: int = 0
+    what_if: WhatIf | None = None  # set when these figures are a "what if"
 
 
 class AmountRow(msgspec.Struct, frozen=True, gc=False):
@@ -71,10 +92,14 @@ class MemberShare(msgspec.Struct, frozen=True, gc=False):
     member_status: str
     pledged_pence: int  # submitted pledges
     eligible_pence: int  # 0 when the member fails a member rule or has not joined
-    share_basis_points: int  # of the pledged total, 10000 = 100%
+    # Of the pledged total (measures.SHARE_OF_PLEDGED), 10000 = 100%, rounded down.
+    share_basis_points: Annotated[int, SHARE_OF_PLEDGED.schema()]
     homes: int
-    districts: int
-    regions: list[str]  # region / nation codes
+    districts: int  # in its coverage: where it works
+    regions: list[str]  # region / nation codes of its coverage: where it works
+    # Region / nation codes its submitted money reaches (where its money goes). Snapshots made before this was
+    # recorded read an empty list.
+    money_regions: list[str] = msgspec.field(default_factory=list)
 
 
 class Totals(msgspec.Struct, frozen=True, gc=False):
@@ -85,8 +110,8 @@ class Totals(msgspec.Struct, frozen=True, gc=False):
     members_by_status: dict[str, int]  # invited / joined / withdrawn
     pledges_by_status: dict[str, int]  # draft / submitted / withdrawn (count, joined members)
     homes_covered: int
-    districts_covered: int
-    regions_covered: int
+    districts_covered: int  # where members work (coverage): measures.WORK_DISTRICTS
+    regions_covered: int  # measures.WORK_REGIONS
     by_region: list[AmountRow]
     by_district: list[AmountRow]
     by_theme: list[AmountRow]
@@ -94,3 +119,8 @@ class Totals(msgspec.Struct, frozen=True, gc=False):
     overlap: list[OverlapRow]
     members: list[MemberShare]
     unallocated_pence: int  # money no district could be found for (no areas and no coverage)
+    # Where the money goes (allocation): measures.MONEY_DISTRICTS and MONEY_REGIONS. Snapshots made before these
+    # were recorded read 0; the document counts them from by_district and by_region (measures.money_districts).
+    money_districts: int = 0
+    money_regions: int = 0
+    what_if: WhatIf | None = None  # set when these figures are a "what if"

@@ -31,35 +31,21 @@ from typing import Any, TypeAlias
 import msgspec
 import polars as pl
 
+from consortium.analysis.measures import SHARE_OF_ELIGIBLE, share_text
 from consortium.analysis.results import RuleResult, Scope
 from consortium.money import format_pence
 from consortium.reference.districts import NATIONS, REGIONS, area_name, districts, nation_of_region
 from consortium.schemas import MAX_PENCE
-
-ORG_TYPES: dict[str, str] = {
-    "housing_association": "Housing association",
-    "local_authority": "Local authority",
-    "charity": "Charity",
-    "community_interest_company": "Community interest company",
-    "cooperative": "Co-operative",
-    "other": "Other",
-}
-
-_ORG_TYPES_PLURAL: dict[str, str] = {
-    "housing_association": "housing associations",
-    "local_authority": "local authorities",
-    "charity": "charities",
-    "community_interest_company": "community interest companies",
-    "cooperative": "co-operatives",
-    "other": "other organisations",
-}
+from consortium.words import ORG_TYPE_NAMES, ORG_TYPE_PLURALS, count_text, join_names, org_type_name
 
 
 class RuleError(ValueError):
-    """Rules that cannot be used; ``problems`` lists each one in words a person can act on."""
+    """Rules that cannot be used; ``problems`` lists each one in words a person can act on, and ``keys`` the kind
+    of rule each is about (None for a rule of no kind we know), so a form can show it beside that rule."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], keys: Sequence[str | None] | None = None) -> None:
         self.problems = list(problems)
+        self.keys = list(keys) if keys is not None else [None] * len(self.problems)
         super().__init__("; ".join(self.problems))
 
 
@@ -149,8 +135,8 @@ class ConsortiumFigures:
     eligible_members: int
     joined_members: int
     eligible_pence: int
-    regions: int  # distinct regions / nations with allocated eligible money
-    districts: int  # distinct districts with allocated eligible money
+    regions: int  # distinct regions / nations with allocated eligible money: measures.ELIGIBLE_MONEY_REGIONS
+    districts: int  # distinct districts with allocated eligible money: measures.ELIGIBLE_MONEY_DISTRICTS
     homes: int  # homes of the eligible members
     shares: pl.DataFrame = field(repr=False)  # organisation_id, name, eligible_pence of each eligible member
 
@@ -173,32 +159,6 @@ class RuleKind:
 # --- words ----------------------------------------------------------------------------------------------------------
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """ "1 member", "3 members", "12,000 homes"."""
-    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
-
-
-def listed(items: Sequence[str], conjunction: str = "and") -> str:
-    """ "A", "A and B", "A, B and C"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
-
-def percent_text(part: int, whole: int, limit_percent: int | None = None) -> str:
-    """``part`` of ``whole`` as a percent rounded down; one decimal (or "just over") when the whole percent would
-    hide that it exceeds ``limit_percent`` (never "25%" for 25.4% against a 25% limit)."""
-    if whole <= 0:
-        return "0%"
-    percent = part * 100 // whole
-    if limit_percent is None or percent > limit_percent or part * 100 <= limit_percent * whole:
-        return f"{percent}%"
-    tenths = part * 1000 // whole
-    if tenths > limit_percent * 10:
-        return f"{tenths // 10}.{tenths % 10}%"
-    return f"just over {limit_percent}%"
-
-
 def _area_names(codes: Sequence[str]) -> str:
     return _names_of_areas(tuple(codes))
 
@@ -206,7 +166,7 @@ def _area_names(codes: Sequence[str]) -> str:
 @cache
 def _names_of_areas(codes: tuple[str, ...]) -> str:
     # Cached: worded again for every member whose money lands outside the allowed areas.
-    return listed([area_name(code) for code in codes], "or")
+    return join_names([area_name(code) for code in codes], conjunction="or")
 
 
 def allowed_regions(rule: AllowedAreas) -> list[str]:
@@ -234,10 +194,10 @@ def _non_negative(value: int, what: str) -> list[str]:
 
 def _valid_org_types(rule: AllowedOrgTypes) -> list[str]:
     if not rule.org_types:
-        return [f"choose at least one organisation type ({', '.join(ORG_TYPES)})"]
-    unknown = sorted(set(rule.org_types) - set(ORG_TYPES))
+        return [f"choose at least one organisation type ({', '.join(ORG_TYPE_NAMES)})"]
+    unknown = sorted(set(rule.org_types) - set(ORG_TYPE_NAMES))
     if unknown:
-        return [f"unknown organisation type {', '.join(unknown)}; use {', '.join(ORG_TYPES)}"]
+        return [f"unknown organisation type {', '.join(unknown)}; use {', '.join(ORG_TYPE_NAMES)}"]
     return []
 
 
@@ -294,17 +254,17 @@ def _max_pledge_failure(rule: MaxPledge, member: dict[str, Any]) -> str:
 
 
 def _org_type_failure(rule: AllowedOrgTypes, member: dict[str, Any]) -> str:
-    allowed = listed([ORG_TYPES[kind] for kind in rule.org_types], "or")
+    allowed = join_names([ORG_TYPE_NAMES[kind] for kind in rule.org_types], conjunction="or")
     org_type = member["org_type"]
     if org_type is None:
         return f"Organisation type is not given; it must be {allowed}"
-    name = ORG_TYPES.get(org_type) or org_type.replace("_", " ").capitalize()
+    name = org_type_name(org_type)
     return f"Organisation type is {name}; it must be {allowed}"
 
 
 def _board_failure(rule: BoardApprovalRequired, member: dict[str, Any]) -> str:
     count = member["unapproved_pledges"]
-    return f"{counted(count, 'submitted pledge')} {'has' if count == 1 else 'have'} no board approval yet"
+    return f"{count_text(count, 'submitted pledge')} {'has' if count == 1 else 'have'} no board approval yet"
 
 
 def region_column(region_code: str) -> str:
@@ -346,7 +306,7 @@ def _areas_failure(rule: AllowedAreas, member: dict[str, Any]) -> str:
     ]
     reasons = []
     if places:
-        reasons.append(f"{listed(places)}, outside {_area_names(rule.area_codes)}")
+        reasons.append(f"{join_names(places)}, outside {_area_names(rule.area_codes)}")
     if member["unrecognised_pence"]:
         reasons.append(f"{format_pence(member['unrecognised_pence'])} to district codes that are not recognised")
     if member["unallocated_pence"]:
@@ -392,11 +352,11 @@ def _result(
 
 def _check_min_members(rule: MinMembers, figures: ConsortiumFigures) -> RuleResult:
     have = figures.eligible_members
-    actual_text = counted(have, "member")
+    actual_text = count_text(have, "member")
     if figures.joined_members != have:
-        actual_text = f"{counted(have, 'eligible member')} ({figures.joined_members:,} joined)"
+        actual_text = f"{count_text(have, 'eligible member')} ({figures.joined_members:,} joined)"
     missing = rule.count - have
-    gap = f"{counted(missing, 'more eligible member')} needed"
+    gap = f"{count_text(missing, 'more eligible member')} needed"
     return _result(rule, have >= rule.count, have, rule.count, actual_text, f"at least {rule.count:,}", gap)
 
 
@@ -416,22 +376,26 @@ def _check_max_total(rule: MaxTotal, figures: ConsortiumFigures) -> RuleResult:
 
 def _check_min_regions(rule: MinRegions, figures: ConsortiumFigures) -> RuleResult:
     have = figures.regions
-    gap = f"{counted(rule.count - have, 'more region')} needed"
-    return _result(rule, have >= rule.count, have, rule.count, counted(have, "region"), f"at least {rule.count:,}", gap)
+    gap = f"{count_text(rule.count - have, 'more region')} needed"
+    return _result(
+        rule, have >= rule.count, have, rule.count, count_text(have, "region"), f"at least {rule.count:,}", gap
+    )
 
 
 def _check_min_districts(rule: MinDistricts, figures: ConsortiumFigures) -> RuleResult:
     have = figures.districts
-    gap = f"{counted(rule.count - have, 'more district')} needed"
+    gap = f"{count_text(rule.count - have, 'more district')} needed"
     return _result(
-        rule, have >= rule.count, have, rule.count, counted(have, "district"), f"at least {rule.count:,}", gap
+        rule, have >= rule.count, have, rule.count, count_text(have, "district"), f"at least {rule.count:,}", gap
     )
 
 
 def _check_min_homes(rule: MinHomes, figures: ConsortiumFigures) -> RuleResult:
     have = figures.homes
-    gap = f"{counted(rule.homes - have, 'more home')} needed"
-    return _result(rule, have >= rule.homes, have, rule.homes, counted(have, "home"), f"at least {rule.homes:,}", gap)
+    gap = f"{count_text(rule.homes - have, 'more home')} needed"
+    return _result(
+        rule, have >= rule.homes, have, rule.homes, count_text(have, "home"), f"at least {rule.homes:,}", gap
+    )
 
 
 _SHARES_NAMED_IN_GAP = 3  # name the largest few; the rest are counted
@@ -446,18 +410,18 @@ def _check_max_member_share(rule: MaxMemberShare, figures: ConsortiumFigures) ->
     # Integer test, no rounding: over the limit when share × 100 > limit × total.
     over = ordered.filter(pl.col("eligible_pence") * 100 > limit * total) if total > 0 else ordered.clear()
     holders = [
-        f"{name} holds {percent_text(pence, total, limit)}"
+        f"{name} holds {share_text(pence, total, limit)}"
         for name, pence in over.head(_SHARES_NAMED_IN_GAP).select("name", "eligible_pence").iter_rows()
     ]
     if over.height > _SHARES_NAMED_IN_GAP:
         holders.append(f"{over.height - _SHARES_NAMED_IN_GAP:,} more members hold more than {limit}%")
-    gap = f"{listed(holders)} of the total; the limit is {limit}%"
+    gap = f"{join_names(holders)} {SHARE_OF_ELIGIBLE.after}; the limit is {limit}%"
     return _result(
         rule,
         over.is_empty(),
         actual,
         limit * 100,
-        percent_text(largest, total, limit),
+        share_text(largest, total, limit),
         f"at most {limit}% each",
         gap,
         over["organisation_id"].to_list(),
@@ -497,7 +461,8 @@ def _kinds() -> list[RuleKind]:
             title="Types of organisation",
             type=AllowedOrgTypes,
             describe=lambda rule: (
-                "Members are " + listed([_ORG_TYPES_PLURAL.get(kind, kind) for kind in rule.org_types], "or")
+                "Members are "
+                + join_names([ORG_TYPE_PLURALS.get(kind, kind) for kind in rule.org_types], conjunction="or")
             ),
             validate=_valid_org_types,
             noun="the organisation type rule",
@@ -544,7 +509,7 @@ def _kinds() -> list[RuleKind]:
             type=MinMembers,
             # Counted over eligible members: one that joined but fails a member rule adds nothing to the bid.
             describe=lambda rule: (
-                f"At least {counted(rule.count, 'member')} have joined and meet every member rule"
+                f"At least {count_text(rule.count, 'member')} have joined and meet every member rule"
                 if rule.count != 1
                 else "At least 1 member has joined and meets every member rule"
             ),
@@ -576,7 +541,7 @@ def _kinds() -> list[RuleKind]:
             scope="consortium",
             title="Minimum regions",
             type=MinRegions,
-            describe=lambda rule: f"Money reaches at least {counted(rule.count, 'region')}",
+            describe=lambda rule: f"Eligible money reaches at least {count_text(rule.count, 'region')}",
             validate=lambda rule: _count_within(rule.count, len(REGIONS), "regions and nations"),
             check=_check_min_regions,
         ),
@@ -585,7 +550,7 @@ def _kinds() -> list[RuleKind]:
             scope="consortium",
             title="Minimum districts",
             type=MinDistricts,
-            describe=lambda rule: f"Money reaches at least {counted(rule.count, 'district')}",
+            describe=lambda rule: f"Eligible money reaches at least {count_text(rule.count, 'district')}",
             validate=lambda rule: _count_within(rule.count, len(districts()), "districts"),
             check=_check_min_districts,
         ),
@@ -594,7 +559,7 @@ def _kinds() -> list[RuleKind]:
             scope="consortium",
             title="Largest member share",
             type=MaxMemberShare,
-            describe=lambda rule: f"No member holds more than {rule.percent}% of the total",
+            describe=lambda rule: f"No member holds more than {rule.percent}% {SHARE_OF_ELIGIBLE.after}",
             validate=_valid_percent,
             check=_check_max_member_share,
         ),
@@ -603,7 +568,7 @@ def _kinds() -> list[RuleKind]:
             scope="consortium",
             title="Minimum homes",
             type=MinHomes,
-            describe=lambda rule: f"Members manage at least {counted(rule.homes, 'home')} between them",
+            describe=lambda rule: f"Members manage at least {count_text(rule.homes, 'home')} between them",
             validate=lambda rule: _non_negative(rule.homes, "the number of homes"),
             check=_check_min_homes,
         ),
@@ -629,15 +594,20 @@ def parse_rules(raw: Sequence[dict[str, Any]]) -> list[Rule]:
     """Rules from their stored or submitted form, checked; raises ``RuleError`` listing every problem."""
     rules: list[Rule] = []
     problems: list[str] = []
+    keys: list[str | None] = []
     for position, item in enumerate(raw, start=1):
         rule, problem = _parse_one(position, item)
         if problem:
             problems.append(problem)
+            key = item.get("key") if isinstance(item, dict) else None
+            keys.append(key if isinstance(key, str) and key in RULE_KINDS else None)
         elif rule is not None:
             rules.append(rule)
-    problems += _contradictions(rules)
+    for key, problem in _contradictions(rules):
+        keys.append(key)
+        problems.append(problem)
     if problems:
-        raise RuleError(problems)
+        raise RuleError(problems, keys)
     return rules
 
 
@@ -690,13 +660,14 @@ AMOUNT_BOUNDS = (("min_pledge", "max_pledge", "pledge"), ("min_total", "max_tota
 AMOUNT_RULES = (MinPledge, MaxPledge, MinTotal, MaxTotal)
 
 
-def _contradictions(rules: Sequence[Rule]) -> list[str]:
+def _contradictions(rules: Sequence[Rule]) -> list[tuple[str, str]]:
+    """Problems of rules taken together, each with the kind of rule to change (the smallest, of a pair)."""
     problems = []
     seen: dict[str, int] = {}
     for rule in rules:
         key = kind_of(rule).key
         seen[key] = seen.get(key, 0) + 1
-    problems += [f"{key} is set {count} times; keep one" for key, count in seen.items() if count > 1]
+    problems += [(key, f"{key} is set {count} times; keep one") for key, count in seen.items() if count > 1]
     amounts: dict[str, int] = {}
     for rule in rules:
         if isinstance(rule, AMOUNT_RULES):
@@ -705,7 +676,10 @@ def _contradictions(rules: Sequence[Rule]) -> list[str]:
         low, high = amounts.get(low_key), amounts.get(high_key)
         if low is not None and high is not None and low > high:
             problems.append(
-                f"The minimum {what} ({format_pence(low)}) is above the maximum {what} ({format_pence(high)}); "
-                "lower the minimum or raise the maximum"
+                (
+                    low_key,
+                    f"The minimum {what} ({format_pence(low)}) is above the maximum {what} ({format_pence(high)}); "
+                    "lower the minimum or raise the maximum",
+                )
             )
     return problems

@@ -14,6 +14,9 @@ Definitions (every amount integer pence, every breakdown exact):
   ``homes`` if given, else the homes in its coverage; ``districts_covered`` / ``regions_covered`` count distinct
   districts / regions in joined members' coverage; ``overlap`` lists districts covered by more than one joined
   member. A member's ``homes`` / ``districts`` / ``regions`` in ``members`` follow the same rule.
+* Where the money goes follows allocation: ``money_districts`` / ``money_regions`` count the districts / regions
+  with allocated money (the rows of ``by_district`` / ``by_region``), and a member's ``money_regions`` the regions
+  its own money reaches. ``consortium.analysis.measures`` names each of these figures once, with its label.
 * ``share_basis_points``: a joined member's pledged money over the pledged total, rounded down (so shares may add
   up to a little under 10,000); 0 for members who have not joined, whose money is not in the total.
 
@@ -27,12 +30,14 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from consortium.analysis import measures
 from consortium.analysis.allocation import place_in_run
 from consortium.analysis.eligibility import MemberEvaluation, PreparedBid, evaluate_members
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import AmountRow, MemberShare, OverlapRow, Totals
-from consortium.analysis.rules import ORG_TYPES, Rule
+from consortium.analysis.rules import Rule
 from consortium.reference.districts import REGIONS, districts_frame
+from consortium.words import ORG_TYPE_NAMES
 
 MEMBER_STATUSES = ("invited", "joined", "withdrawn")
 PLEDGE_STATUSES = ("draft", "submitted", "withdrawn")
@@ -52,6 +57,7 @@ _SHARE_COLUMNS = {  # MemberShare field: column, in the field order of MemberSha
     "homes": "homes_covered",
     "districts": "covered_districts",
     "regions": "coverage_regions",
+    "money_regions": "money_regions",
 }
 
 
@@ -77,6 +83,8 @@ def compute_totals(
     pledged = int(joined["pledged_pence"].sum())
     eligible = int(members["eligible_pence"].sum())
     match, capped = terms.match_for(eligible)
+    by_region = _by_region(money_by_region, money)
+    by_district = _by_district(money)
     return Totals(
         pledged_pence=pledged,
         eligible_pence=eligible,
@@ -89,13 +97,15 @@ def compute_totals(
         homes_covered=int(joined["homes_covered"].sum()),
         districts_covered=covered.height,
         regions_covered=covered["region_code"].drop_nulls().n_unique(),
-        by_region=_by_region(money_by_region, money),
-        by_district=_by_district(money),
+        by_region=by_region,
+        by_district=by_district,
         by_theme=_by_theme(submitted),
         by_org_type=_by_org_type(submitted),
         overlap=_overlap(covered, joined),
         members=_member_shares(evaluation, pledged),
         unallocated_pence=_sum(money.filter(pl.col("district_code").is_null())["amount_pence"]),
+        money_districts=measures.money_districts(by_district),
+        money_regions=measures.money_regions(by_region),
     )
 
 
@@ -191,7 +201,7 @@ def _theme_name(theme: str) -> str:
 
 def _by_org_type(submitted: pl.DataFrame) -> list[AmountRow]:
     grouped = _money_by(submitted, pl.col("org_type").fill_null(NO_ORG_TYPE[0]))
-    return _amount_rows(grouped, {**ORG_TYPES, NO_ORG_TYPE[0]: NO_ORG_TYPE[1]})
+    return _amount_rows(grouped, {**ORG_TYPE_NAMES, NO_ORG_TYPE[0]: NO_ORG_TYPE[1]})
 
 
 def _covered_districts(coverage: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
@@ -241,7 +251,16 @@ def _overlap(covered: pl.DataFrame, joined: pl.DataFrame) -> list[OverlapRow]:
 
 def _member_shares(evaluation: MemberEvaluation, pledged_total: int) -> list[MemberShare]:
     joined = pl.col("member_status") == "joined"
-    shares = evaluation.members.with_columns(
+    # The regions each member's money reaches, in code order (the Enum's order), as its coverage regions are.
+    money_regions = (
+        evaluation.prepared.money_by_region.filter(pl.col("amount_pence") > 0)
+        .sort("organisation_id", "region_code")
+        .group_by("organisation_id", maintain_order=True)
+        .agg(pl.col("region_code").cast(pl.Utf8).alias("money_regions"))
+    )
+    members = evaluation.members.join(money_regions, on="organisation_id", how="left", maintain_order="left")
+    shares = members.with_columns(
+        pl.col("money_regions").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
         pl.when(joined & (pledged_total > 0))
         .then(pl.col("pledged_pence") * 10_000 // max(pledged_total, 1))
         .otherwise(0)

@@ -1,9 +1,17 @@
 """Who may see a bid, and in which role. Anything a person may not see answers 404, never 403, so the
-existence of other networks' bids and other members' data is not revealed."""
+existence of other networks' bids and other members' data is not revealed.
+
+A request asks once: the bid's row and the caller's memberships are read on the first ``bid_access`` of a request
+and kept for the rest of it (``AccessMemo``), so a page that calls several services (read the bid, list the
+pledges, save, work out the figures) checks access with one query, not one per service. The services that change
+the bid's row or its memberships call ``forget_access``, so what follows them in the request reads the change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from consortium.accounts.principal import Principal
@@ -19,45 +27,156 @@ NOT_FOUND = "There is no bid with that number that you can see."
 
 
 @dataclass(frozen=True)
+class BidRow:
+    """A bid as stored, with its network's name: what every service reads of the bid it was asked about."""
+
+    id: int
+    network: int
+    network_name: str
+    title: str
+    funder_name: str
+    funder_org_id: str | None
+    programme: str
+    deadline: datetime
+    status: str  # as stored: an open bid past its deadline reads as locked (``bids.services.effective_status``)
+    match_funder_part: int
+    match_consortium_part: int
+    match_cap_pence: int | None
+    themes: tuple[str, ...]
+    rules: tuple[dict[str, Any], ...]  # the stored form, as ``analysis.rules.parse_rules`` reads it
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> BidRow:
+        return cls(
+            id=int(row["id"]),
+            network=int(row["network"]),
+            network_name=str(row["network_name"]),
+            title=row["title"],
+            funder_name=row["funder_name"],
+            funder_org_id=row["funder_org_id"],
+            programme=row["programme"],
+            deadline=row["deadline"],
+            status=row["status"],
+            match_funder_part=int(row["match_funder_part"]),
+            match_consortium_part=int(row["match_consortium_part"]),
+            match_cap_pence=row["match_cap_pence"],
+            themes=tuple(row["themes"] or ()),
+            rules=tuple(row["rules"] or ()),
+            version=int(row["version"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
 class BidAccess:
-    bid: dict[str, Any]
+    bid: BidRow
     role: Role
     organisation_ids: frozenset[int]  # the caller's organisations that are members of this bid
 
     @property
     def bid_id(self) -> int:
-        return int(self.bid["id"])
+        return self.bid.id
 
     def require_convenor(self) -> None:
         if self.role != "convenor":
             raise Forbidden("Only the network's convenors can do this.")
 
 
-async def bid_access(principal: Principal, bid_id: int, *, include_withdrawn: bool = False) -> BidAccess:
-    """The caller's role in the bid, or 404. Only a joined membership makes a member; with ``include_withdrawn``,
-    an organisation that has withdrawn is let in as "withdrawn" (to read what it itself wrote, nothing of the
-    bid's figures or other members)."""
-    bid = (
+@dataclass(frozen=True)
+class _Facts:
+    """What a caller's role in a bid follows from: the bid, and the status of each of the caller's organisations'
+    memberships of it (read only for a caller who does not convene the bid's network)."""
+
+    bid: BidRow
+    memberships: tuple[tuple[int, str], ...]
+
+
+@dataclass
+class AccessMemo:
+    """The access facts one request has read, by (caller, bid). Open only while its request runs."""
+
+    facts: MutableMapping[tuple[Principal, int], _Facts] = field(default_factory=dict)
+    open: bool = True
+
+
+_MEMO: ContextVar[AccessMemo | None] = ContextVar("bid_access_memo", default=None)
+
+
+def access_memo_middleware(app: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """An ASGI middleware giving each request its own ``AccessMemo``, closed when the request ends (a task it
+    started, or the code that awaited the app in tests, never reads another request's facts)."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        memo = AccessMemo()
+        token = _MEMO.set(memo)
+        try:
+            await app(scope, receive, send)
+        finally:
+            memo.open = False
+            memo.facts.clear()
+            _MEMO.reset(token)
+
+    return middleware
+
+
+def forget_access(bid_id: int) -> None:
+    """Called by a service that changed the bid's row or its memberships: later access checks in this request
+    read them again."""
+    memo = _MEMO.get()
+    if memo is not None:
+        for key in [key for key in memo.facts if key[1] == bid_id]:
+            del memo.facts[key]
+
+
+async def _read_facts(principal: Principal, bid_id: int) -> _Facts:
+    row = (
         await Bid.select(*Bid.all_columns(), Bid.network.name.as_alias("network_name"))
         .where(Bid.id == bid_id)
         .first()
         .output(load_json=True)
     )
-    if bid is None:
+    if row is None:
         raise NotFound(NOT_FOUND)
-    if principal.convenes(int(bid["network"])):
-        return BidAccess(bid, "convenor", frozenset())
-    if principal.organisation_ids:
+    bid = BidRow.from_row(row)
+    memberships: tuple[tuple[int, str], ...] = ()
+    if not principal.convenes(bid.network) and principal.organisation_ids:
         rows = await BidMember.select(BidMember.organisation, BidMember.status).where(
             (BidMember.bid == bid_id) & BidMember.organisation.is_in(list(principal.organisation_ids))
         )
-        joined = frozenset(int(r["organisation"]) for r in rows if r["status"] == "joined")
-        withdrawn = frozenset(int(r["organisation"]) for r in rows if r["status"] == "withdrawn")
-        if joined:
-            # A reader of its own writing also reaches those of its organisations that have withdrawn.
-            return BidAccess(bid, "member", joined | withdrawn if include_withdrawn else joined)
-        if withdrawn and include_withdrawn:
-            return BidAccess(bid, "withdrawn", withdrawn)
+        memberships = tuple((int(r["organisation"]), str(r["status"])) for r in rows)
+    return _Facts(bid, memberships)
+
+
+async def _facts(principal: Principal, bid_id: int) -> _Facts:
+    memo = _MEMO.get()
+    if memo is None or not memo.open:
+        return await _read_facts(principal, bid_id)
+    key = (principal, bid_id)
+    found = memo.facts.get(key)
+    if found is None:
+        found = memo.facts[key] = await _read_facts(principal, bid_id)
+    return found
+
+
+async def bid_access(principal: Principal, bid_id: int, *, include_withdrawn: bool = False) -> BidAccess:
+    """The caller's role in the bid, or 404. Only a joined membership makes a member; with ``include_withdrawn``,
+    an organisation that has withdrawn is let in as "withdrawn" (to read what it itself wrote, nothing of the
+    bid's figures or other members)."""
+    facts = await _facts(principal, bid_id)
+    bid = facts.bid
+    if principal.convenes(bid.network):
+        return BidAccess(bid, "convenor", frozenset())
+    joined = frozenset(org for org, status in facts.memberships if status == "joined")
+    withdrawn = frozenset(org for org, status in facts.memberships if status == "withdrawn")
+    if joined:
+        # A reader of its own writing also reaches those of its organisations that have withdrawn.
+        return BidAccess(bid, "member", joined | withdrawn if include_withdrawn else joined)
+    if withdrawn and include_withdrawn:
+        return BidAccess(bid, "withdrawn", withdrawn)
     if bid_id in principal.viewer_bid_ids:
         return BidAccess(bid, "viewer", frozenset())
     raise NotFound(NOT_FOUND)

@@ -2,15 +2,57 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from consortium.accounts.services import start_session
-from consortium.analysis.results import Eligibility, Totals
+from consortium.analysis.results import Eligibility, Totals, WhatIf
 from consortium.bids import figures, invitations, schemas
 from consortium.bids import services as bids
+from consortium.errors import NotFound
+from consortium.schemas import MAX_PENCE
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.openapi import TOTALS_RESPONSES
+
+# "What if" questions, the same on totals and eligibility (see figures.check_what_if for who may ask what).
+Without = Annotated[
+    int | None,
+    QueryParameter(
+        name="without",
+        description="What if this member withdrew? An organisation id of a member of the bid. Members may ask it "
+        "about their own organisation only.",
+    ),
+]
+ChangedMember = Annotated[
+    int | None,
+    QueryParameter(
+        name="organisation",
+        description="What if this member's submitted pledges added up to pledged_pence instead? An organisation id "
+        "of a member of the bid; give pledged_pence with it. Its pledges and the money in each of its districts are "
+        "scaled to the new total (a member with no submitted pledge is given one, spread over its districts). "
+        "Convenors only. May be combined with without= for another member.",
+    ),
+]
+PledgedPence = Annotated[
+    int | None,
+    QueryParameter(
+        name="pledged_pence",
+        ge=0,
+        le=MAX_PENCE,
+        description="The submitted total, in pence, to assume for the member named by organisation= (0 to model "
+        "it pledging nothing).",
+    ),
+]
+
+
+async def _bid_as_now_seen(user: CurrentUser, bid_id: int) -> schemas.Bid | None:
+    """The bid as GET /bids/{id} answers the caller after a write, or None when the write took it out of the bid
+    (its own organisation withdrew)."""
+    try:
+        return await bids.read_bid(user, bid_id)
+    except NotFound:
+        return None
 
 
 class BidController(Controller):
@@ -53,30 +95,45 @@ class BidController(Controller):
     async def rules(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Rule]:
         return (await bids.read_bid(user, bid_id)).rules
 
-    @put("/{bid_id:int}/rules", summary="Replace the bid's eligibility rules (convenors)")
+    @put(
+        "/{bid_id:int}/rules",
+        summary="Replace the bid's eligibility rules (convenors); answers the bid, its rules as GET …/rules reads them",
+    )
     async def replace_rules(
         self, user: CurrentUser, bid_id: FromPath[int], data: JSONBody[schemas.RulesReplace]
-    ) -> list[schemas.Rule]:
-        return (await bids.replace_rules(user, bid_id, data.rules)).rules
+    ) -> schemas.Bid:
+        return await bids.replace_rules(user, bid_id, data.rules)
 
     @get(
         "/{bid_id:int}/totals",
-        summary="Live totals (members see the headline figures only)",
+        summary="Live totals (members see the headline figures only), or what if a member withdrew or pledged "
+        "another amount",
         responses=TOTALS_RESPONSES,
     )
-    async def totals(self, user: CurrentUser, bid_id: FromPath[int]) -> Totals | figures.HeadlineTotals:
-        return await figures.bid_totals(user, bid_id)
+    async def totals(
+        self,
+        user: CurrentUser,
+        bid_id: FromPath[int],
+        without: Without = None,
+        organisation: ChangedMember = None,
+        pledged_pence: PledgedPence = None,
+    ) -> Totals | figures.HeadlineTotals:
+        return await figures.bid_totals(user, bid_id, WhatIf.asked(without, organisation, pledged_pence))
 
-    @get("/{bid_id:int}/eligibility", summary="Eligibility, rule by rule, with the gap to each")
+    @get(
+        "/{bid_id:int}/eligibility",
+        summary="Eligibility, rule by rule, with the gap to each and the eligible total, or what if a member "
+        "withdrew or pledged another amount",
+    )
     async def eligibility(
         self,
         user: CurrentUser,
         bid_id: FromPath[int],
-        without: Annotated[
-            int | None, QueryParameter(name="without", description="An organisation id: what if this member withdrew?")
-        ] = None,
+        without: Without = None,
+        organisation: ChangedMember = None,
+        pledged_pence: PledgedPence = None,
     ) -> Eligibility:
-        return await figures.bid_eligibility(user, bid_id, without)
+        return await figures.bid_eligibility(user, bid_id, what_if=WhatIf.asked(without, organisation, pledged_pence))
 
     @get("/{bid_id:int}/members", summary="The bid's member organisations")
     async def members(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.BidMember]:
@@ -85,8 +142,13 @@ class BidController(Controller):
     @post("/{bid_id:int}/members/{organisation_id:int}/withdraw", status_code=200, summary="Withdraw a member")
     async def withdraw_member(
         self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
-    ) -> schemas.BidMember:
-        return await bids.withdraw_member(user, bid_id, organisation_id)
+    ) -> schemas.MemberChange:
+        member = await bids.withdraw_member(user, bid_id, organisation_id)
+        return schemas.MemberChange(
+            bid=await _bid_as_now_seen(user, bid_id),
+            member=member,
+            message=f"{member.name} has withdrawn from the bid: its pledges no longer count.",
+        )
 
     @post(
         "/{bid_id:int}/members/{organisation_id:int}/approve",
@@ -95,8 +157,13 @@ class BidController(Controller):
     )
     async def approve_member(
         self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
-    ) -> schemas.BidMember:
-        return await invitations.approve_member(user, bid_id, organisation_id)
+    ) -> schemas.MemberChange:
+        member = await invitations.approve_member(user, bid_id, organisation_id)
+        return schemas.MemberChange(
+            bid=await bids.read_bid(user, bid_id),
+            member=member,
+            message=f"{member.name} has joined the bid.",
+        )
 
     @post(
         "/{bid_id:int}/members/{organisation_id:int}/refuse",
@@ -105,24 +172,35 @@ class BidController(Controller):
     )
     async def refuse_member(
         self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
-    ) -> dict[str, str]:
-        return {"message": await invitations.refuse_member(user, bid_id, organisation_id)}
+    ) -> schemas.MemberChange:
+        message = await invitations.refuse_member(user, bid_id, organisation_id)
+        return schemas.MemberChange(bid=await bids.read_bid(user, bid_id), member=None, message=message)
 
-    @post("/{bid_id:int}/invitations", summary="Invite organisations by email, many at once (convenors)")
+    @post(
+        "/{bid_id:int}/invitations",
+        summary="Invite organisations by email, many at once (convenors); answers the bid and each invitation with "
+        "its link, shown only now",
+    )
     async def invite(
         self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
-    ) -> list[schemas.Invitation]:
-        return await invitations.create_invitations(settings, user, bid_id, data.emails)
+    ) -> schemas.InvitationsMade:
+        made = await invitations.create_invitations(settings, user, bid_id, data.emails)
+        return schemas.InvitationsMade(bid=await bids.read_bid(user, bid_id), invitations=made)
 
     @get("/{bid_id:int}/invitations", summary="Invitations and where each one has got to (convenors)")
     async def list_invitations(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Invitation]:
         return await invitations.list_invitations(user, bid_id)
 
-    @post("/{bid_id:int}/invitations/{invitation_id:int}/resend", status_code=200, summary="A fresh link")
+    @post(
+        "/{bid_id:int}/invitations/{invitation_id:int}/resend",
+        status_code=200,
+        summary="A fresh link, replacing the old one; answers the bid and the invitation with its link",
+    )
     async def resend(
         self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], invitation_id: FromPath[int]
-    ) -> schemas.Invitation:
-        return await invitations.resend_invitation(settings, user, bid_id, invitation_id)
+    ) -> schemas.InvitationsMade:
+        made = await invitations.resend_invitation(settings, user, bid_id, invitation_id)
+        return schemas.InvitationsMade(bid=await bids.read_bid(user, bid_id), invitations=[made])
 
 
 class RuleKindController(Controller):
@@ -142,7 +220,12 @@ class InvitationController(Controller):
     async def read(self, token: FromPath[str]) -> schemas.InvitationInfo:
         return await invitations.invitation_info(token)
 
-    @post("/{token:str}/accept", summary="Accept an invitation: join the bid with your organisation")
+    @post(
+        "/{token:str}/accept",
+        summary="Accept an invitation: join the bid with your organisation. A new person is signed in by the answer "
+        '(session cookie and csrf_token; an API token too with "api_token": true), so the next write needs no '
+        "sign-in",
+    )
     async def accept(
         self,
         request: Request[Any, Any, Any],
@@ -154,7 +237,8 @@ class InvitationController(Controller):
         accepted, who = await invitations.accept_invitation(principal, token, data)
         if principal is not None:
             return Response(accepted, status_code=201)
-        from consortium.accounts.controllers import session_cookie
+        from consortium.web.cookies import session_cookie
 
         session = await start_session(settings, who.user_id, replacing_token=request.cookies.get(SESSION_COOKIE))
+        accepted = msgspec.structs.replace(accepted, csrf_token=session.csrf_token)
         return Response(accepted, status_code=201, cookies=[session_cookie(settings, session.token)])

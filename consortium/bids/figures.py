@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from consortium.accounts.principal import Principal
-from consortium.analysis.eligibility import evaluate, prepare_bid, verdict
+from consortium.analysis.eligibility import PreparedBid, evaluate, prepare_bid, verdict, with_pledged_total
 from consortium.analysis.frames import BidFrames, MatchTerms
-from consortium.analysis.results import Eligibility, RuleResult, Totals
+from consortium.analysis.results import Eligibility, RuleResult, Totals, WhatIf
 from consortium.analysis.rules import RULE_KINDS
 from consortium.analysis.totals import compute_totals
-from consortium.bids.access import BidAccess, bid_access
-from consortium.bids.profiles import analysis_rows
+from consortium.bids.access import BidAccess, BidRow, bid_access
+from consortium.bids.profiles import member_rows
 from consortium.bids.services import rules_from_stored
 from consortium.bids.tables import BidMember
-from consortium.errors import BadInput, NotFound
+from consortium.errors import BadInput, Forbidden, NotFound
 from consortium.organisations.tables import Organisation
 from consortium.pledges.tables import Pledge
+from consortium.schemas import MAX_PENCE
 
 LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
 
 async def load_frames(bid_id: int) -> BidFrames:
-    """The bid's data for the analysis. Members and their districts are read through ``analysis_rows``: live while
-    the bid is open, the copy frozen at the lock once it is locked or submitted."""
-    members, coverage = await analysis_rows(bid_id)
+    """The bid's data for the analysis. Members and their districts are read through ``member_rows`` (as the
+    document's profiles are): live while the bid is open, the copy frozen at the lock once it is locked or submitted."""
+    members, coverage = await member_rows(bid_id)
+    for member in members:
+        member["identifier"] = member.pop("org_id")
     pledge_rows = (
         await Pledge.select(
             Pledge.id.as_alias("pledge_id"),
@@ -48,7 +52,10 @@ async def load_frames(bid_id: int) -> BidFrames:
     return BidFrames.from_rows(members, pledge_rows, areas, coverage)
 
 
-def terms_of(bid: dict[str, Any]) -> MatchTerms:
+def terms_of(bid: BidRow | Mapping[str, Any]) -> MatchTerms:
+    """The match terms of a bid's row (or of its copy in a document's snapshot)."""
+    if isinstance(bid, BidRow):
+        return MatchTerms(bid.match_funder_part, bid.match_consortium_part, bid.match_cap_pence)
     return MatchTerms(
         funder_part=int(bid["match_funder_part"]),
         consortium_part=int(bid["match_consortium_part"]),
@@ -65,43 +72,112 @@ class HeadlineTotals(msgspec.Struct):
     match_capped: bool
     members_by_status: dict[str, int]
     homes_covered: int
-    districts_covered: int
+    districts_covered: int  # where members work, and where the money goes: consortium.analysis.measures
     regions_covered: int
+    money_districts: int
+    money_regions: int
+    what_if: WhatIf | None = None  # set when these figures are a "what if"
 
 
-async def bid_totals(principal: Principal, bid_id: int) -> Totals | HeadlineTotals:
+async def bid_totals(principal: Principal, bid_id: int, what_if: WhatIf | None = None) -> Totals | HeadlineTotals:
+    """The bid's totals; with ``what_if``, as if that change were made (see ``check_what_if`` for who may ask)."""
     access = await bid_access(principal, bid_id)
-    frames = await load_frames(bid_id)
-    totals = compute_totals(frames, rules_from_stored(access.bid["rules"] or []), terms_of(access.bid))
+    await check_what_if(access, what_if)
+    frames, prepared = modelled(await load_frames(bid_id), what_if)
+    totals = compute_totals(frames, rules_from_stored(access.bid.rules), terms_of(access.bid), prepared=prepared)
+    if what_if is not None:
+        totals = msgspec.structs.replace(totals, what_if=what_if)
     if access.role == "convenor":
         return totals
     return HeadlineTotals(**{f: getattr(totals, f) for f in HeadlineTotals.__struct_fields__})
 
 
-async def _what_if_member(access: BidAccess, without: int | None) -> None:
+def modelled(frames: BidFrames, what_if: WhatIf | None) -> tuple[BidFrames, PreparedBid | None]:
+    """The bid's frames as ``what_if`` has them, and the allocation they share (None when there is no change): one
+    allocation of the bid, the changed pledge scaled from it (``with_pledged_total``), a withdrawal a change of
+    membership only."""
+    if what_if is None:
+        return frames, None
+    prepared = prepare_bid(frames)
+    if what_if.organisation_id is not None and what_if.pledged_pence is not None:
+        frames, prepared = with_pledged_total(frames, prepared, what_if.organisation_id, what_if.pledged_pence)
+    if what_if.without_organisation_id is not None:
+        frames = frames.without(what_if.without_organisation_id)
+    return frames, prepared
+
+
+CONVENORS_ONLY_WHAT_IF = (
+    "Only the bid's convenors can ask what a different pledge would change: from the answers, another member's "
+    "pledge could be worked out. You can ask what would change if your organisation withdrew (without=)."
+)
+
+
+async def check_what_if(access: BidAccess, what_if: WhatIf | None) -> None:
+    """Who may ask what. A convenor: anything, about any member of the bid. A member: only what would change if its
+    own organisation withdrew (those answers are its own figures taken away from the headline ones it already
+    sees); a changed pledge is the convenor's question, because trying amounts one after another would show where
+    another member's share crosses a rule's limit."""
+    if what_if is None:
+        return
+    organisation, pledged = what_if.organisation_id, what_if.pledged_pence
+    if (organisation is None) != (pledged is None):
+        raise BadInput(
+            "To ask what a different pledge would change, give both the member (organisation) and its new "
+            "submitted total in pence (pledged_pence).",
+            field="pledged_pence" if pledged is None else "organisation",
+        )
+    if pledged is not None and not 0 <= pledged <= MAX_PENCE:
+        raise BadInput(
+            f"pledged_pence must be a whole number of pence from 0 to {MAX_PENCE:,}; {pledged} is not one.",
+            field="pledged_pence",
+        )
+    if organisation is not None and organisation == what_if.without_organisation_id:
+        raise BadInput(
+            "Ask either what would change if a member withdrew or what a different pledge would change, not both "
+            "for the same member.",
+            field="organisation",
+        )
+    if organisation is not None and access.role != "convenor":
+        raise Forbidden(CONVENORS_ONLY_WHAT_IF)
+    await _what_if_member(access, what_if.without_organisation_id, "without")
+    await _what_if_member(access, organisation, "organisation")
+
+
+async def _what_if_member(access: BidAccess, without: int | None, field: str = "without") -> None:
     if without is None:
         return
     if access.role != "convenor" and without not in access.organisation_ids:
         raise NotFound("You can ask 'what if' only for your own organisation.")
     if not 0 < without <= LARGEST_ID:
         raise BadInput(
-            f"'without' must be the number of a member organisation of this bid; {without} is not one.",
-            field="without",
+            f"'{field}' must be the number of a member organisation of this bid; {without} is not one.",
+            field=field,
         )
     if not await BidMember.exists().where((BidMember.bid == access.bid_id) & (BidMember.organisation == without)):
         exists = await Organisation.exists().where(Organisation.id == without)
         raise BadInput(
-            "That organisation is not a member of this bid." if exists else "There is no organisation with that number."
+            "That organisation is not a member of this bid."
+            if exists
+            else "There is no organisation with that number.",
+            field=field,
         )
 
 
-async def bid_eligibility(principal: Principal, bid_id: int, without: int | None = None) -> Eligibility:
+async def bid_eligibility(
+    principal: Principal, bid_id: int, without: int | None = None, *, what_if: WhatIf | None = None
+) -> Eligibility:
+    """The bid's eligibility; with ``without`` (or ``what_if``), as if that change were made."""
     access = await bid_access(principal, bid_id)
-    await _what_if_member(access, without)
-    frames = await load_frames(bid_id)
-    result = evaluate(
-        frames, rules_from_stored(access.bid["rules"] or []), terms_of(access.bid), without_organisation_id=without
-    )
+    if without is not None:
+        what_if = msgspec.structs.replace(what_if or WhatIf(), without_organisation_id=without)
+    await check_what_if(access, what_if)
+    frames, prepared = modelled(await load_frames(bid_id), what_if)
+    rules, terms = rules_from_stored(access.bid.rules), terms_of(access.bid)
+    result = evaluate(frames, rules, terms, prepared=prepared)
+    if what_if is not None:
+        result = msgspec.structs.replace(
+            result, without_organisation_id=what_if.without_organisation_id, what_if=what_if
+        )
     if access.role == "convenor":
         return result
     return _member_view(result, access.organisation_ids)
@@ -161,7 +237,7 @@ async def dashboard_figures(principal: Principal, bid_id: int, without: int | No
     access = await bid_access(principal, bid_id)
     await _what_if_member(access, without)
     frames = await load_frames(bid_id)
-    rules = rules_from_stored(access.bid["rules"] or [])
+    rules = rules_from_stored(access.bid.rules)
     terms = terms_of(access.bid)
     prepared = prepare_bid(frames)
     totals = compute_totals(frames, rules, terms, prepared=prepared)

@@ -9,12 +9,13 @@ import msgspec
 
 from consortium.accounts import services as accounts
 from consortium.accounts.principal import Principal
+from consortium.accounts.schemas import NewToken
 from consortium.accounts.security import new_token, token_digest
 from consortium.audit import services as audit
 from consortium.audit.tables import AuditEvent
 from consortium.bids import schemas
 from consortium.bids import services as bids
-from consortium.bids.access import bid_access
+from consortium.bids.access import bid_access, forget_access
 from consortium.bids.services import bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
 from consortium.db import update_locked, write_transaction
@@ -394,6 +395,10 @@ async def _accept(
             bid_id=bid_id,
             after={"organisation_id": organisation_id, "status": status, "invited_email": invited},
         )
+        issued = None
+        if data.api_token:  # in the same transaction: joined with a token, or not joined at all
+            issued = await accounts.issue_api_token(principal.user_id, f"Made on joining {found['network_name']}")
+    forget_access(bid_id)  # a new membership: the bid is read again for the answer
     principal = await accounts.load_principal(
         principal.user_id, session_id=principal.session_id, csrf_token=principal.csrf_token
     )
@@ -405,6 +410,11 @@ async def _accept(
         message=DIFFERENT_ADDRESS.format(invited=invited, you=principal.email)
         if pending
         else "You have joined the bid. Next, check your organisation's districts and enter your pledge.",
+        # A pending organisation sees nothing of the bid until the convenor approves it.
+        bid=None if pending else await bids.read_bid(principal, bid_id),
+        api_token=None
+        if issued is None
+        else NewToken(id=issued.id, name=issued.name, token=issued.token, expires_at=issued.expires_at),
     )
     return accepted, principal
 
@@ -445,7 +455,7 @@ async def approve_member(principal: Principal, bid_id: int, organisation_id: int
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     async with write_transaction():
-        network_id = int(access.bid["network"])
+        network_id = access.bid.network
         await organisations.lock_networks({network_id})
         _require_open_to_newcomers(await bid_for_write(bid_id))
         row = await _pending_membership(bid_id, organisation_id)

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from consortium.accounts.schemas import NewToken
 from consortium.organisations.schemas import OrganisationCreate
 from consortium.schemas import InvitationEmails, Name, Pence, RatioPart, RuleList, ShortText, Themes, UtcDateTime
 
@@ -86,6 +87,15 @@ class BidMember(msgspec.Struct):
     joined_at: datetime | None
 
 
+class MemberChange(msgspec.Struct):
+    """The answer to a change of a bid's membership (withdraw, approve, refuse): like every bid write, it carries
+    the bid (as GET /bids/{id} answers it), with the membership as it now stands and what happened, in words."""
+
+    bid: Bid | None  # null when you no longer see the bid: your own organisation has just withdrawn from it
+    member: BidMember | None  # null when the organisation is no longer in the bid (refused)
+    message: str
+
+
 class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
     emails: InvitationEmails
 
@@ -103,6 +113,14 @@ class Invitation(msgspec.Struct):
     last_activity_at: datetime | None
     accept_url: str | None = None  # only when just created or re-sent: the token is not stored
     accepted_by: str | None = None  # the email of whoever used the link (for a "pending" one, not the address invited)
+
+
+class InvitationsMade(msgspec.Struct):
+    """The answer to inviting (or making a new link): like every bid write, it carries the bid (as GET /bids/{id}
+    answers it), with the invitations made, each with its link (``accept_url``), shown only now."""
+
+    bid: Bid
+    invitations: list[Invitation]
 
 
 class InvitationInfo(msgspec.Struct):
@@ -124,11 +142,21 @@ class AcceptInvitation(msgspec.Struct, forbid_unknown_fields=True):
     password: str = ""
     organisation: OrganisationCreate | None = None
     organisation_id: int | None = None
+    # Also make an API token for scripts, answered once as ``api_token`` (it works for 90 days; revoke it under
+    # /auth/tokens), so a script's next write needs no sign-in.
+    api_token: bool = False
 
 
 class Accepted(msgspec.Struct):
+    """Everything the next write needs: the bid and organisation ids, the bid itself, and a way to act. A new
+    person is signed in by this answer: it sets the session cookie, and ``csrf_token`` goes with it (send it as
+    X-CSRF-Token on writes made with the cookie); ``api_token`` is there when asked for."""
+
     bid_id: int
     organisation_id: int
     user_id: int
     message: str
     status: str = "joined"  # or "pending": signed in under another address than the one invited; the convenor approves
+    bid: Bid | None = None  # the bid as GET /bids/{id} answers it; null while pending (nothing of it is yours yet)
+    csrf_token: str | None = None  # set when this answer signed you in (a new person)
+    api_token: NewToken | None = None  # set when asked for with "api_token": true; shown only now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from consortium.accounts.principal import Principal
 from consortium.analysis.rules import RULE_KINDS, Rule, RuleError, parse_rules
 from consortium.audit import services as audit
 from consortium.bids import schemas
-from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.access import BidAccess, BidRow, bid_access, forget_access
 from consortium.bids.profiles import FROZEN_STATUSES, freeze_profiles, thaw_profiles
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, update_locked, write_transaction
@@ -20,7 +21,7 @@ from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.schemas import RuleList
 from consortium.timeutil import as_utc, uk_time_text, utc_now
-from consortium.validation import checked, checked_value
+from consortium.validation import Problems, check_each, checked_value
 
 # A bid moves draft -> open -> locked -> submitted; a locked bid may be reopened before its deadline.
 TRANSITIONS: dict[str, tuple[set[str], str]] = {
@@ -41,25 +42,51 @@ BID_FIELDS = (
     "match_cap_pence",
     "themes",
 )
+# How a problem names each field of a bid's terms ("The bid's title must not be empty.").
+BID_LABELS = {
+    "network_id": "the network",
+    "title": "the bid's title",
+    "funder_name": "the funder's name",
+    "funder_org_id": "the funder's identifier",
+    "programme": "the programme",
+    "deadline": "the deadline",
+    "match_funder_part": "the pounds the funder adds",
+    "match_consortium_part": "the pounds members pledge",
+    "match_cap_pence": "the most the funder will add",
+    "themes": "the themes",
+    "themes[]": "each theme",
+    "rules": "the rules",
+}
+
+# A bid's row (``BidRow``), or the few columns of it a write transaction reads (``bid_for_write``).
+BidState = BidRow | Mapping[str, Any]
 
 
-def effective_status(bid: dict[str, Any]) -> str:
+def _status_and_deadline(bid: BidState) -> tuple[str, datetime]:
+    if isinstance(bid, BidRow):
+        return bid.status, bid.deadline
+    return str(bid["status"]), bid["deadline"]
+
+
+def effective_status(bid: BidState) -> str:
     """An open bid whose deadline has passed is locked, by the server's clock, whatever anyone sends."""
-    if bid["status"] == "open" and as_utc(bid["deadline"]) <= utc_now():
+    status, deadline = _status_and_deadline(bid)
+    if status == "open" and as_utc(deadline) <= utc_now():
         return "locked"
-    return str(bid["status"])
+    return status
 
 
-def accepting_changes(bid: dict[str, Any]) -> bool:
+def accepting_changes(bid: BidState) -> bool:
     return effective_status(bid) == "open"
 
 
-def require_accepting_changes(bid: dict[str, Any]) -> None:
+def require_accepting_changes(bid: BidState) -> None:
     status = effective_status(bid)
     if status == "open":
         return
-    deadline = uk_time_text(bid["deadline"])
-    if bid["status"] == "open":
+    stored, deadline_at = _status_and_deadline(bid)
+    deadline = uk_time_text(deadline_at)
+    if stored == "open":
         raise Conflict(f"The deadline for this bid passed on {deadline}, so pledges can no longer be changed.")
     if status == "draft":
         raise Conflict("This bid is not open for pledges yet. The convenor opens it when it is ready.")
@@ -70,7 +97,7 @@ def require_accepting_changes(bid: dict[str, Any]) -> None:
     raise Conflict("This bid has been submitted to the funder, so it can no longer be changed.")
 
 
-def rules_from_stored(raw: list[dict[str, Any]]) -> list[Rule]:
+def rules_from_stored(raw: Sequence[dict[str, Any]]) -> list[Rule]:
     return parse_rules(raw)
 
 
@@ -95,44 +122,62 @@ def _as_written(item: Any) -> Any:
     return item
 
 
-def parse_rules_or_422(raw: list[dict[str, Any]]) -> list[Rule]:
+def check_rules(raw: Sequence[Any], problems: Problems) -> list[Rule]:
+    """The rules, checked all together; each problem goes on ``problems`` as "rules.<kind>" (the kind of rule to
+    change, named in the message by its title) or "rules" (a rule of no kind we know)."""
     try:
         return parse_rules([_as_written(item) for item in raw])
     except RuleError as error:
-        raise BadInput(str(error), field="rules") from error
+        for key, problem in zip(error.keys, error.problems, strict=True):
+            if key is None:
+                problems.add("rules", f"{problem}.")
+                continue
+            detail = problem.split("): ", 1)[1] if problem.startswith("Rule ") else problem
+            kind = RULE_KINDS[key]
+            message = f"{detail}." if detail.startswith("The ") else f"{kind.title}: {detail}."
+            problems.add(f"rules.{key}", message)
+        return []
 
 
-def bid_out(bid: dict[str, Any], role: str) -> schemas.Bid:
+def checked_rules(raw: Sequence[Any]) -> list[Rule]:
+    """The rules, or every problem with them at once (``Invalid``)."""
+    problems = Problems()
+    rules = check_rules(raw, problems)
+    problems.refuse()
+    return rules
+
+
+def bid_out(bid: BidRow, role: str) -> schemas.Bid:
     return schemas.Bid(
-        id=bid["id"],
-        network_id=bid["network"],
-        network_name=bid["network_name"],
-        title=bid["title"],
-        funder_name=bid["funder_name"],
-        funder_org_id=bid["funder_org_id"],
-        programme=bid["programme"],
-        deadline=as_utc(bid["deadline"]),
-        deadline_uk=uk_time_text(bid["deadline"]),
+        id=bid.id,
+        network_id=bid.network,
+        network_name=bid.network_name,
+        title=bid.title,
+        funder_name=bid.funder_name,
+        funder_org_id=bid.funder_org_id,
+        programme=bid.programme,
+        deadline=as_utc(bid.deadline),
+        deadline_uk=uk_time_text(bid.deadline),
         status=effective_status(bid),  # type: ignore[arg-type]
         accepting_changes=accepting_changes(bid),
-        match_funder_part=bid["match_funder_part"],
-        match_consortium_part=bid["match_consortium_part"],
-        match_cap_pence=bid["match_cap_pence"],
-        themes=list(bid["themes"] or []),
-        rules=[rule_out(r) for r in rules_from_stored(bid["rules"] or [])],
-        version=bid["version"],
+        match_funder_part=bid.match_funder_part,
+        match_consortium_part=bid.match_consortium_part,
+        match_cap_pence=bid.match_cap_pence,
+        themes=list(bid.themes),
+        rules=[rule_out(r) for r in rules_from_stored(bid.rules)],
+        version=bid.version,
         your_role=role,
-        created_at=bid["created_at"],
-        updated_at=bid["updated_at"],
+        created_at=bid.created_at,
+        updated_at=bid.updated_at,
     )
 
 
 MAX_DEADLINE_YEARS = 10
 
 
-def _check_deadline(deadline: datetime, *, is_new: bool) -> datetime:
-    """The deadline in UTC; a new bid's must be still to come, and any within the next ten years (a year like 9999
-    is a typing slip, and would not even convert to UTC)."""
+def _check_deadline(deadline: datetime, *, future: bool) -> datetime:
+    """The deadline in UTC; with ``future`` (a new bid's, or a draft or open one's) still to come, and any within
+    the next ten years (a year like 9999 is a typing slip, and would not even convert to UTC)."""
     latest = utc_now() + timedelta(days=365 * MAX_DEADLINE_YEARS)
     try:
         deadline = as_utc(deadline)
@@ -147,36 +192,57 @@ def _check_deadline(deadline: datetime, *, is_new: bool) -> datetime:
         raise BadInput(
             f"The deadline must be within the next {MAX_DEADLINE_YEARS} years. Check the year.", field="deadline"
         )
-    if is_new and deadline <= utc_now():
+    if future and deadline <= utc_now():
         raise BadInput("The deadline is in the past. Choose a date and time still to come.", field="deadline")
     return deadline
 
 
-def _check_terms(values: dict[str, Any], *, is_new: bool) -> None:
-    if "deadline" in values:
-        values["deadline"] = _check_deadline(values["deadline"], is_new=is_new)
-    if values.get("funder_org_id"):
+def _terms(data: schemas.BidCreate | schemas.BidUpdate, problems: Problems, *, future_deadline: bool) -> dict[str, Any]:
+    """The terms ``data`` gives, as they are stored (trimmed, the deadline in UTC, the funder's identifier in its
+    register's form); every problem with them goes on ``problems``. ``future_deadline``: the deadline must be
+    still to come (a new bid, or a draft or open one; a locked bid's may be moved to a past date)."""
+    check_each(data, problems, BID_LABELS)
+    values = {f: getattr(data, f) for f in BID_FIELDS if getattr(data, f) is not msgspec.UNSET}
+    for name in ("title", "funder_name"):
+        if name in values and not problems.on(name):
+            values[name] = str(values[name]).strip()
+            if not values[name]:
+                problems.add(name, f"Enter {BID_LABELS[name]}.")
+    if values.get("funder_org_id") and not problems.on("funder_org_id"):
         try:
             values["funder_org_id"] = validate_org_id(values["funder_org_id"])
         except InvalidIdentifier as error:
-            raise BadInput(str(error), field="funder_org_id") from error
-    for field in ("title", "funder_name"):
-        if field in values and not str(values[field]).strip():
-            raise BadInput(f"Enter the bid's {field.replace('_', ' ')}.", field=field)
-        if field in values:
-            values[field] = str(values[field]).strip()
-    if "themes" in values:
-        themes = [t.strip() for t in values["themes"] if t.strip()]
-        values["themes"] = list(dict.fromkeys(themes))
+            problems.add("funder_org_id", str(error))
+    if "deadline" in values and not problems.on("deadline"):
+        with problems.collecting():
+            values["deadline"] = _check_deadline(values["deadline"], future=future_deadline)
+    if "themes" in values and not problems.on("themes"):
+        values["themes"] = list(dict.fromkeys(t.strip() for t in values["themes"] if t.strip()))
+    return values
+
+
+def check_terms(data: schemas.BidUpdate, *, future_deadline: bool) -> None:
+    """Every problem with these terms at once (``Invalid``), checked as creating or changing a bid checks them:
+    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+    problems = Problems()
+    _terms(data, problems, future_deadline=future_deadline)
+    problems.refuse()
+
+
+def future_deadline_needed(bid: BidRow | schemas.Bid) -> bool:
+    """Whether a change to this bid's deadline must be still to come: while it is a draft or open (an open bid
+    past its deadline is locked already)."""
+    status = effective_status(bid) if isinstance(bid, BidRow) else bid.status  # a schemas.Bid's is effective
+    return status in {"draft", "open"}
 
 
 async def create_bid(principal: Principal, data: schemas.BidCreate) -> schemas.Bid:
-    data = checked(data)
+    problems = Problems()
+    values = _terms(data, problems, future_deadline=True)
+    rules = check_rules(data.rules, problems) if not problems.on("rules") else []
+    problems.refuse()
     if not principal.convenes(data.network_id):
         raise NotFound("There is no network with that number that you convene.")
-    values = {f: getattr(data, f) for f in BID_FIELDS}
-    _check_terms(values, is_new=True)
-    rules = parse_rules_or_422(data.rules)
     async with write_transaction():
         row = values | {"network": data.network_id, "rules": [msgspec.to_builtins(r) for r in rules], "status": "draft"}
         rows = await Bid.insert(Bid.from_dict(row)).returning(Bid.id)
@@ -190,6 +256,11 @@ async def read_bid(principal: Principal, bid_id: int, *, include_withdrawn: bool
     pledges (its role is then "withdrawn"); otherwise a withdrawn organisation is a stranger (404)."""
     access = await bid_access(principal, bid_id, include_withdrawn=include_withdrawn)
     return bid_out(access.bid, access.role)
+
+
+def _stored(value: Any) -> Any:
+    """A value of a ``BidRow`` as the audit trail records it (tuples as lists)."""
+    return [_stored(item) for item in value] if isinstance(value, tuple) else value
 
 
 async def list_bids(principal: Principal) -> list[schemas.Bid]:
@@ -224,7 +295,7 @@ async def list_bids(principal: Principal) -> list[schemas.Bid]:
             role = "convenor"
         else:
             role = "member" if int(bid["id"]) in joined_bid_ids else "viewer"
-        out.append(bid_out(bid, role))
+        out.append(bid_out(BidRow.from_row(bid), role))
     return out
 
 
@@ -238,8 +309,8 @@ async def bid_for_write(bid_id: int, *, exclusive: bool = False) -> dict[str, An
     return dict(bid)
 
 
-def _require_not_submitted(bid: dict[str, Any]) -> None:
-    if bid["status"] == "submitted":
+def _require_not_submitted(bid: BidState) -> None:
+    if _status_and_deadline(bid)[0] == "submitted":
         raise Conflict("This bid has been submitted to the funder, so its terms can no longer be changed.")
 
 
@@ -249,17 +320,14 @@ def _require_editable_terms(access: BidAccess) -> None:
 
 
 async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate) -> schemas.Bid:
-    data = checked(data)
     access = await bid_access(principal, bid_id)
     _require_editable_terms(access)
-    changes = {f: getattr(data, f) for f in BID_FIELDS if getattr(data, f) is not msgspec.UNSET}
+    problems = Problems()
+    changes = _terms(data, problems, future_deadline=future_deadline_needed(access.bid))
+    problems.refuse()
     if not changes:
         return bid_out(access.bid, access.role)
-    _check_terms(changes, is_new=False)
-    deadline = changes.get("deadline")  # in UTC now (_check_terms)
-    if deadline is not None and deadline <= utc_now() and access.bid["status"] in {"draft", "open"}:
-        raise BadInput("The new deadline is in the past. Choose a date and time still to come.", field="deadline")
-    before = {k: access.bid[k] for k in changes}
+    before = {k: _stored(getattr(access.bid, k)) for k in changes}
     async with write_transaction():
         _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
         await Bid.update(
@@ -270,14 +338,16 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
             }
         ).where(Bid.id == bid_id)
         await audit.record(principal, "bid.update", "bid", bid_id, bid_id=bid_id, before=before, after=changes)
+    forget_access(bid_id)
     return await read_bid(principal, bid_id)
 
 
 async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[str, Any]]) -> schemas.Bid:
+    """Replace the bid's rules; every problem with them is reported at once (``Invalid``, on "rules.<kind>")."""
     raw_rules = checked_value("rules", raw_rules, RuleList)
     access = await bid_access(principal, bid_id)
     _require_editable_terms(access)
-    rules = parse_rules_or_422(raw_rules)
+    rules = checked_rules(raw_rules)
     stored = [msgspec.to_builtins(r) for r in rules]
     async with write_transaction():
         _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
@@ -290,9 +360,10 @@ async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[
             "bid",
             bid_id,
             bid_id=bid_id,
-            before={"rules": access.bid["rules"]},
+            before={"rules": _stored(access.bid.rules)},
             after={"rules": stored},
         )
+    forget_access(bid_id)
     return await read_bid(principal, bid_id)
 
 
@@ -328,6 +399,7 @@ async def transition(principal: Principal, bid_id: int, action: str) -> schemas.
             before={"status": current},
             after={"status": target},
         )
+    forget_access(bid_id)
     return await read_bid(principal, bid_id)
 
 
@@ -357,6 +429,7 @@ async def _lock_expired_bids() -> int:
     )
     await freeze_profiles([int(row["id"]) for row in rows])
     for row in rows:
+        forget_access(int(row["id"]))
         await audit.record(
             None,
             "bid.lock",
@@ -446,6 +519,7 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
             before={"status": row["status"]},
             after={"status": "withdrawn"},
         )
+    forget_access(bid_id)
     return await membership(bid_id, organisation_id)
 
 

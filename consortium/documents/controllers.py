@@ -3,25 +3,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from consortium.documents import schemas
 from consortium.documents import services as documents
+from consortium.documents.files import FILE_NAMES
+from consortium.web.downloads import download
 from consortium.web.identity import AppSettings, CurrentUser, client_address
-from consortium.web.openapi import SNAPSHOT_RESPONSES
+from consortium.web.openapi import FILE_RESPONSES
+from consortium.words import DEFAULT_VARIANT, Variant
 
 
 class DocumentCreate(msgspec.Struct, forbid_unknown_fields=True):
-    variant: str = documents.DEFAULT_VARIANT  # "pdf/ua-1" (tagged, accessible) or "pdf/a-3b" (archival)
-
-
-def _download(content: bytes, name: str, media_type: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    variant: Variant = DEFAULT_VARIANT  # words.VARIANT_NAMES says what each is
 
 
 class BidDocumentController(Controller):
@@ -52,20 +47,6 @@ class DocumentController(Controller):
     @get("/{document_id:int}", summary="A document version and its state (rendering, ready or failed)")
     async def read(self, user: CurrentUser, document_id: FromPath[int]) -> schemas.Document:
         return await documents.read_document(user, document_id)
-
-    @get("/{document_id:int}/pdf", summary="Download the PDF", media_type="application/pdf")
-    async def pdf(self, user: CurrentUser, document_id: FromPath[int]) -> Response[bytes]:
-        content, name = await documents.document_pdf(user, document_id)
-        return _download(content, name, "application/pdf")
-
-    @get(
-        "/{document_id:int}/snapshot.json",
-        summary="Download the snapshot the PDF was made from",
-        responses=SNAPSHOT_RESPONSES,
-    )
-    async def snapshot(self, user: CurrentUser, document_id: FromPath[int]) -> Response[bytes]:
-        content, name = await documents.document_snapshot(user, document_id)
-        return _download(content, name, MediaType.JSON)
 
     @post("/{document_id:int}/share-links", summary="A link for a funder to download this version")
     async def share(
@@ -101,16 +82,33 @@ class SharedController(Controller):
     async def read(self, request: Request[Any, Any, Any], token: FromPath[str]) -> schemas.SharedDocument:
         return await documents.shared_document(token, client_address(request), request.headers.get("user-agent", ""))
 
-    @get("/{token:str}/pdf", summary="Download the shared PDF", media_type="application/pdf")
-    async def pdf(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[bytes]:
-        content, name = await documents.shared_pdf(
-            token, client_address(request), request.headers.get("user-agent", "")
-        )
-        return _download(content, name, "application/pdf")
 
-    @get("/{token:str}/snapshot.json", summary="Download the shared document's data", responses=SNAPSHOT_RESPONSES)
-    async def snapshot(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[bytes]:
-        content, name = await documents.shared_snapshot(
-            token, client_address(request), request.headers.get("user-agent", "")
-        )
-        return _download(content, name, MediaType.JSON)
+_FILES = ", ".join(FILE_NAMES)
+
+
+class DocumentFileController(Controller):
+    """A version's files, for the bid's convenors: one address for the API and the pages alike."""
+
+    path = "/bids/{bid_id:int}/documents/{version:int}"
+    tags = ["Documents"]
+
+    @get("/{file:str}", summary=f"Download a file of a document version ({_FILES})", responses=FILE_RESPONSES)
+    async def download_file(
+        self, user: CurrentUser, bid_id: FromPath[int], version: FromPath[int], file: FromPath[str]
+    ) -> Response[bytes]:
+        found = await documents.document_file(user, bid_id, version, file)
+        return download(found.content, found.file_name, found.media_type)
+
+
+class SharedFileController(Controller):
+    """The shared version's files, for whoever holds a working share link (each download is logged)."""
+
+    path = "/shared/{token:str}"
+    tags = ["Funders"]
+
+    @get("/{file:str}", summary=f"Download a file of the shared document ({_FILES})", responses=FILE_RESPONSES)
+    async def download_file(
+        self, request: Request[Any, Any, Any], token: FromPath[str], file: FromPath[str]
+    ) -> Response[bytes]:
+        found = await documents.shared_file(token, file, client_address(request), request.headers.get("user-agent", ""))
+        return download(found.content, found.file_name, found.media_type)

@@ -42,7 +42,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -55,10 +55,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from consortium.documents.context import BidContext, build_context
 from consortium.documents.snapshot import Snapshot, snapshot_to_json
 from consortium.timeutil import as_utc
-
-Variant = Literal["pdf/ua-1", "pdf/a-3a", "pdf/a-3b"]
-VARIANTS: tuple[Variant, ...] = ("pdf/ua-1", "pdf/a-3a", "pdf/a-3b")
-DEFAULT_VARIANT: Variant = "pdf/ua-1"
+from consortium.words import DEFAULT_VARIANT, VARIANTS, Variant
 
 ASSETS_DIR = (Path(__file__).parent / "assets").resolve()
 TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "templates").resolve()
@@ -238,8 +235,8 @@ def template_environment() -> jinja2.Environment:
 
 
 def render_html(ctx: BidContext, template: str = "bid/document.html") -> str:
-    """The document (or one partial) as HTML."""
-    return template_environment().get_template(template).render(ctx=ctx)
+    """The document (or one partial) as HTML: each section under its own name (``cover``, ``coverage`` ...)."""
+    return template_environment().get_template(template).render(**ctx.sections())
 
 
 def css_string(text: str) -> str:
@@ -257,8 +254,8 @@ def css_string(text: str) -> str:
 def page_stylesheet(ctx: BidContext) -> str:
     """The running header and footer text of this document (the rest of the page style is in document.css)."""
     return (
-        f"@page {{ @top-left {{ content: {css_string(ctx.running_title)}; }} "
-        f"@bottom-left {{ content: {css_string('Snapshot ' + ctx.snapshot_ref)}; }} }}"
+        f"@page {{ @top-left {{ content: {css_string(ctx.document.running_title)}; }} "
+        f"@bottom-left {{ content: {css_string('Snapshot ' + ctx.document.snapshot_ref)}; }} }}"
         "@page cover { @top-left { content: none; } @bottom-left { content: none; } }"
     )
 
@@ -345,7 +342,8 @@ def layout_document(snapshot: Snapshot, fetcher: AssetFetcher | None = None, *, 
     ctx = build_context(snapshot)
     table = dict.fromkeys(map(ord, drop))
     if table:
-        ctx = dataclasses.replace(ctx, running_title=ctx.running_title.translate(table))
+        running_title = ctx.document.running_title.translate(table)
+        ctx = dataclasses.replace(ctx, document=dataclasses.replace(ctx.document, running_title=running_title))
     stylesheets = [
         CSS(filename=str(STYLESHEET), url_fetcher=fetcher),
         CSS(string=page_stylesheet(ctx), url_fetcher=fetcher),

@@ -7,6 +7,15 @@ import msgspec
 from consortium.schemas import ShortText
 
 
+class FileLink(msgspec.Struct):
+    """One file of a document version (``consortium.documents.files``): bid.pdf, snapshot.json or pledges.csv."""
+
+    name: str
+    media_type: str
+    label: str
+    url: str
+
+
 class Document(msgspec.Struct):
     id: int
     bid_id: int
@@ -21,6 +30,7 @@ class Document(msgspec.Struct):
     finished_at: datetime | None
     pdf_url: str
     snapshot_url: str
+    files: list[FileLink]  # every file of this version, the PDF and the snapshot included
 
 
 class ShareLinkCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,6 +65,7 @@ class SharedDocument(msgspec.Struct):
     expires_at: datetime
     pdf_url: str
     snapshot_url: str
+    files: list[FileLink]  # every file of this version, the PDF and the snapshot included
 
 
 class Verification(msgspec.Struct):

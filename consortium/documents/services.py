@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import logging
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 import anyio.to_thread
 import msgspec
@@ -17,7 +17,7 @@ from consortium.audit import services as audit
 from consortium.bids.access import bid_access
 from consortium.bids.tables import Bid
 from consortium.db import update_locked, write_transaction
-from consortium.documents import schemas
+from consortium.documents import files, schemas
 from consortium.documents.builder import build_snapshot
 from consortium.documents.render import render_pdf
 from consortium.documents.snapshot import snapshot_from_json, snapshot_sha256, snapshot_to_json
@@ -26,20 +26,18 @@ from consortium.errors import BadInput, Conflict, Gone, NotFound
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import checked
+from consortium.words import DEFAULT_VARIANT, VARIANTS, Variant
 
 logger = logging.getLogger("consortium.documents")
 
-Variant = Literal["pdf/ua-1", "pdf/a-3b"]
-
 NOT_FOUND = "There is no document with that number that you can see."
-VARIANTS: tuple[Variant, ...] = ("pdf/ua-1", "pdf/a-3b")
-DEFAULT_VARIANT: Variant = "pdf/ua-1"
 
 # Renders in flight, so a task is not garbage-collected before it finishes.
 _running: set[asyncio.Task[None]] = set()
 
 
 def document_out(row: dict[str, Any]) -> schemas.Document:
+    base = f"/bids/{row['bid']}/documents/{row['version']}"
     return schemas.Document(
         id=row["id"],
         bid_id=row["bid"],
@@ -52,8 +50,9 @@ def document_out(row: dict[str, Any]) -> schemas.Document:
         created_by=row.get("created_by_email"),
         created_at=row["created_at"],
         finished_at=row["finished_at"],
-        pdf_url=f"/api/v1/documents/{row['id']}/pdf",
-        snapshot_url=f"/api/v1/documents/{row['id']}/snapshot.json",
+        pdf_url=f"{base}/{files.PDF}",
+        snapshot_url=f"{base}/{files.SNAPSHOT}",
+        files=files.file_links(base),
     )
 
 
@@ -73,7 +72,7 @@ def _columns() -> list[Any]:
     ]
 
 
-async def create_document(principal: Principal, bid_id: int, variant: str = "pdf/ua-1") -> schemas.Document:
+async def create_document(principal: Principal, bid_id: int, variant: str = DEFAULT_VARIANT) -> schemas.Document:
     """Freeze a snapshot now and render it in the background; poll the document for its state."""
     if variant not in VARIANTS:
         raise BadInput(f"Choose a PDF variant from: {', '.join(VARIANTS)}.", field="variant")
@@ -164,7 +163,17 @@ async def resume_unfinished_renders() -> int:
 
 
 async def _document_row(principal: Principal, document_id: int) -> dict[str, Any]:
-    row = await Document.select(*_columns()).where(Document.id == document_id).first()
+    return await _visible(principal, await Document.select(*_columns()).where(Document.id == document_id).first())
+
+
+async def _version_row(principal: Principal, bid_id: int, version: int) -> dict[str, Any]:
+    condition = (Document.bid == bid_id) & (Document.version == version)
+    row = await Document.select(*_columns(), Document.bid.title.as_alias("title")).where(condition).first()
+    return await _visible(principal, row)
+
+
+async def _visible(principal: Principal, row: dict[str, Any] | None) -> dict[str, Any]:
+    """The document's row, for its bid's convenors (and viewers); anyone else is told there is none."""
     if row is None:
         raise NotFound(NOT_FOUND)
     try:
@@ -187,47 +196,12 @@ async def list_documents(principal: Principal, bid_id: int) -> list[schemas.Docu
     return [document_out(r) for r in rows]
 
 
-async def _ready_pdf(document_id: int) -> tuple[bytes, dict[str, Any]]:
-    row = (
-        await Document.select(Document.pdf, Document.state, Document.version, Document.bid.title.as_alias("title"))
-        .where(Document.id == document_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound(NOT_FOUND)
-    if row["state"] == "rendering":
-        raise Conflict("This document is still being made. Try again in a few seconds.")
-    if row["state"] == "failed" or row["pdf"] is None:
-        raise Conflict("This document could not be made. Generate a new version.")
-    return bytes(row["pdf"]), row
-
-
-async def document_pdf(principal: Principal, document_id: int) -> tuple[bytes, str]:
-    await _document_row(principal, document_id)
-    pdf, row = await _ready_pdf(document_id)
-    return pdf, file_name(row["title"], row["version"], "pdf")
-
-
-async def document_snapshot(principal: Principal, document_id: int) -> tuple[bytes, str]:
-    await _document_row(principal, document_id)
-    return await _snapshot(document_id)
-
-
-async def _snapshot(document_id: int) -> tuple[bytes, str]:
-    """The snapshot's bytes, named like its PDF (the same for convenors and funders)."""
-    row = (
-        await Document.select(Document.snapshot_json, Document.version, Document.bid.title.as_alias("title"))
-        .where(Document.id == document_id)
-        .first()
-    )
-    assert row is not None
-    return str(row["snapshot_json"]).encode(), file_name(row["title"], row["version"], "json")
-
-
-def file_name(title: str, version: int, extension: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
-    slug = "-".join(part for part in slug.split("-") if part)[:60] or "bid"
-    return f"{slug}-v{version}.{extension}"
+async def document_file(principal: Principal, bid_id: int, version: int, name: str) -> files.FileDownload:
+    """A file of a version of the bid's document (``files.FILES``), for the bid's convenors."""
+    row = await _version_row(principal, bid_id, version)
+    file = files.file_named(name)
+    content = await file.produce(int(row["id"]))
+    return files.FileDownload(content, files.download_name(row["title"], version, file), file.media_type)
 
 
 class _SentBid(msgspec.Struct):
@@ -446,22 +420,25 @@ async def shared_document(token: str, address: str, user_agent: str) -> schemas.
         snapshot_sha256=row["snapshot_sha256"],
         page_count=row["page_count"],
         expires_at=link["expires_at"],
-        pdf_url=f"/api/v1/shared/{token}/pdf",
-        snapshot_url=f"/api/v1/shared/{token}/snapshot.json",
+        pdf_url=f"/shared/{token}/{files.PDF}",
+        snapshot_url=f"/shared/{token}/{files.SNAPSHOT}",
+        files=files.file_links(f"/shared/{token}"),
     )
 
 
-async def shared_pdf(token: str, address: str, user_agent: str) -> tuple[bytes, str]:
+async def shared_file(token: str, name: str, address: str, user_agent: str) -> files.FileDownload:
+    """A file of the shared version, for whoever holds a working link; each download is logged."""
     link = await _usable_link(token)
-    pdf, row = await _ready_pdf(int(link["document"]))
-    await _log(int(link["id"]), "pdf", address, user_agent)
-    return pdf, file_name(row["title"], row["version"], "pdf")
-
-
-async def shared_snapshot(token: str, address: str, user_agent: str) -> tuple[bytes, str]:
-    link = await _usable_link(token)
-    await _log(int(link["id"]), "snapshot", address, user_agent)
-    return await _snapshot(int(link["document"]))
+    file = files.file_named(name)
+    row = (
+        await Document.select(Document.version, Document.bid.title.as_alias("title"))
+        .where(Document.id == link["document"])
+        .first()
+    )
+    assert row is not None
+    content = await file.produce(int(link["document"]))
+    await _log(int(link["id"]), file.logged_as, address, user_agent)
+    return files.FileDownload(content, files.download_name(row["title"], row["version"], file), file.media_type)
 
 
 async def bid_exists(bid_id: int) -> bool:

@@ -1,29 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from consortium.schemas import MAX_DISTRICT_ENTRIES, DistrictCode, Homes, LongText, Name, ShortText
-
-OrgType = Literal[
-    "housing_association",
-    "local_authority",
-    "charity",
-    "community_interest_company",
-    "cooperative",
-    "other",
-]
-
-ORG_TYPE_NAMES: dict[str, str] = {
-    "housing_association": "Housing association",
-    "local_authority": "Local authority",
-    "charity": "Charity",
-    "community_interest_company": "Community interest company",
-    "cooperative": "Co-operative",
-    "other": "Other",
-}
+from consortium.words import OrgType
 
 
 class OrganisationCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
 from consortium.validation import checked
+from consortium.words import org_type_name
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
@@ -56,7 +58,7 @@ def organisation_out(row: dict[str, Any]) -> schemas.Organisation:
         id=row["id"],
         name=row["name"],
         org_type=row["org_type"],
-        org_type_name=schemas.ORG_TYPE_NAMES.get(row["org_type"], row["org_type"]),
+        org_type_name=org_type_name(row["org_type"]),
         org_id=row["org_id"],
         homes=row["homes"],
         website=row["website"],
@@ -268,6 +270,25 @@ async def _coverage_out(organisation_id: int) -> schemas.Coverage:
         homes_total=sum(c.homes or 0 for c in out),
         regions=sorted({c.region_name for c in out}),
     )
+
+
+@dataclass(frozen=True)
+class HomesDisagreement:
+    """The profile's homes and the homes listed district by district, when they differ."""
+
+    profile_homes: int  # what the bid uses: a member's ``homes`` if given (``consortium.analysis.eligibility``)
+    district_homes: int  # the homes listed per district, added up
+    districts_without_homes: int  # districts listed with no homes, which add nothing to ``district_homes``
+
+
+def homes_disagreement(organisation: schemas.Organisation, coverage: schemas.Coverage) -> HomesDisagreement | None:
+    """Whether the two ways a member gives its homes disagree. The bid counts the profile's figure when there is
+    one (else the districts' total), so a different total per district would be silently ignored: the pages warn.
+    No homes given per district at all is not a disagreement (there is nothing to compare)."""
+    given = [row.homes for row in coverage.districts if row.homes is not None]
+    if organisation.homes is None or not given or sum(given) == organisation.homes:
+        return None
+    return HomesDisagreement(organisation.homes, sum(given), len(coverage.districts) - len(given))
 
 
 def resolve_coverage(rows: list[schemas.CoverageRowIn]) -> list[tuple[str, int | None]]:

@@ -10,13 +10,14 @@ current one, so two people editing at once never silently overwrite each other."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
 from consortium.accounts.principal import Principal
 from consortium.audit import services as audit
-from consortium.bids.access import BidAccess, bid_access
+from consortium.bids.access import BidAccess, BidRow, bid_access
 from consortium.bids.services import bid_for_write, require_accepting_changes
 from consortium.bids.tables import BidMember
 from consortium.db import update_locked, write_transaction
@@ -27,11 +28,25 @@ from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
-from consortium.validation import checked
+from consortium.validation import Problems, check_each
 
 NOT_FOUND = "There is no pledge with that number that you can see."
 CONTENT_FIELDS = ("amount_pence", "purpose", "themes", "areas", "board_approved", "conditions")
 MAX_AREAS = 400
+# How a problem names each field of a pledge ("The amount you pledge must be at least £0.01."). A district that is
+# not recognised is a problem on "areas.district_code" (a form lists it where such districts were typed).
+PLEDGE_LABELS = {
+    "amount_pence": "the amount you pledge",
+    "purpose": "what the money is for",
+    "themes": "the themes",
+    "themes[]": "each theme",
+    "areas": "the districts",
+    "areas[].district_code": "a district",
+    "areas[].amount_pence": "the amount for a district",
+    "conditions": "the conditions",
+    "organisation_id": "the organisation",
+}
+UNRECOGNISED_DISTRICT = "areas.district_code"
 
 
 def pledge_out(row: dict[str, Any]) -> schemas.Pledge:
@@ -90,45 +105,46 @@ def area_amounts_problem(areas: list[dict[str, Any]], amount_pence: int) -> str 
     return None
 
 
-def check_area_amounts(areas: list[dict[str, Any]], amount_pence: int) -> None:
-    problem = area_amounts_problem(areas, amount_pence)
-    if problem:
-        raise BadInput(problem, field="areas")
-
-
-def clean_content(values: dict[str, Any], bid: dict[str, Any], amount_pence: int) -> dict[str, Any]:
-    """Check a pledge's content against its bid: known districts, area amounts within the pledge, the bid's themes."""
-    if "areas" in values:
+def clean_content(values: dict[str, Any], bid: BidRow, amount_pence: int | None, problems: Problems) -> dict[str, Any]:
+    """A pledge's content checked against its bid (known districts, each once; district amounts within the pledge;
+    the bid's themes) and made ready to store. Every problem goes on ``problems``; a field that already has one
+    (its form or size is wrong) is not checked again. ``amount_pence``: the pledge's amount as it will be (None:
+    not known, so the district amounts are not compared with it)."""
+    areas_ok = "areas" not in values or not problems.on("areas")
+    if "areas" in values and areas_ok:
         areas = values["areas"]
         if len(areas) > MAX_AREAS:
-            raise BadInput(
-                f"A pledge can name at most {MAX_AREAS} districts; this one names {len(areas)}.", field="areas"
-            )
-        cleaned: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        listed = DistrictList()
-        for area in areas:
-            district = listed.resolve(area.district_code)
-            if district is None:
-                continue
-            if district.code in seen:
-                listed.problems.append(f"{district.name} is listed more than once; list each district once.")
-                continue
-            seen.add(district.code)
-            cleaned.append({"district_code": district.code, "amount_pence": area.amount_pence})
-        problems = listed.problems_found()
-        if problems:
-            raise BadInput(" ".join(problems), field="areas", extra={"problems": problems})
-        values["areas"] = cleaned
-    check_area_amounts(values.get("areas", []), amount_pence)
-    if "themes" in values:
+            problems.add("areas", f"A pledge can name at most {MAX_AREAS} districts; this one names {len(areas)}.")
+            areas_ok = False
+        else:
+            cleaned: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            listed = DistrictList()
+            for area in areas:
+                district = listed.resolve(area.district_code)
+                if district is None:
+                    continue
+                if district.code in seen:
+                    listed.problems.append(f"{district.name} is listed more than once; list each district once.")
+                    continue
+                seen.add(district.code)
+                cleaned.append({"district_code": district.code, "amount_pence": area.amount_pence})
+            for problem in listed.problems_found():
+                problems.add(UNRECOGNISED_DISTRICT, problem)
+                areas_ok = False
+            values["areas"] = cleaned
+    if areas_ok and amount_pence is not None and not problems.on("amount_pence"):
+        over = area_amounts_problem(values.get("areas", []), amount_pence)
+        if over:
+            problems.add("areas", over)
+    if "themes" in values and not problems.on("themes"):
         themes = list(dict.fromkeys(t.strip() for t in values["themes"] if t.strip()))
-        allowed = list(bid["themes"] or [])
+        allowed = list(bid.themes)
         unknown = [t for t in themes if allowed and t not in allowed]
         if unknown:
-            raise BadInput(
+            problems.add(
+                "themes",
                 f"This bid's themes are: {', '.join(allowed)}. Choose from those instead of: {', '.join(unknown)}.",
-                field="themes",
             )
         values["themes"] = themes
     for field in ("purpose", "conditions"):
@@ -161,11 +177,29 @@ async def _require_joined(bid_id: int, organisation_id: int) -> None:
         )
 
 
+def _given(data: schemas.PledgeCreate | schemas.PledgeUpdate) -> dict[str, Any]:
+    return {f: getattr(data, f) for f in CONTENT_FIELDS if getattr(data, f) is not msgspec.UNSET}
+
+
+async def check_pledge(principal: Principal, bid_id: int, data: schemas.PledgeUpdate) -> None:
+    """Every problem with a pledge's content at once (``Invalid``), checked as making or changing one checks it:
+    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+    problems = Problems()
+    check_each(data, problems, PLEDGE_LABELS)
+    access = await bid_access(principal, bid_id)
+    amount = data.amount_pence if data.amount_pence is not msgspec.UNSET else None
+    clean_content(_given(data), access.bid, amount, problems)
+    problems.refuse()
+
+
 async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeCreate) -> schemas.Pledge:
-    data = checked(data)
+    """Make a pledge, as a draft or (``data.submit``) submitted straight away; every problem with it at once."""
+    problems = Problems()
+    check_each(data, problems, PLEDGE_LABELS)
     access = await bid_access(principal, bid_id)
     organisation_id = _acting_organisation(access, data.organisation_id)
-    values = clean_content({f: getattr(data, f) for f in CONTENT_FIELDS}, access.bid, data.amount_pence)
+    values = clean_content(_given(data), access.bid, data.amount_pence, problems)
+    problems.refuse()
     now = utc_now()
     status = "submitted" if data.submit else "draft"
     async with write_transaction():
@@ -243,14 +277,15 @@ async def list_pledges(principal: Principal, bid_id: int) -> list[schemas.Pledge
 
 
 def parse_if_match(if_match: str | None) -> int:
+    """The version an If-Match names: the pledge's ETag as answered ("3", or weak W/"3") or its bare version (3)."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
-            "Send the version you are changing in an If-Match header (the pledge's 'version'), "
-            "so we can tell if someone else changed it first."
+            'Send the version you are changing in an If-Match header (the pledge\'s ETag, like "3", or its '
+            "'version'), so we can tell if someone else changed it first."
         )
     text = if_match.strip().removeprefix("W/").strip('"')
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
-        raise BadInput(f'If-Match must be the pledge\'s version number, like "3"; got {if_match[:40]!r}.')
+        raise BadInput(f'If-Match must be the pledge\'s ETag, like "3", or its version number; got {if_match[:40]!r}.')
     return int(text)
 
 
@@ -267,14 +302,15 @@ def _same(key: str, before: Any, after: Any) -> bool:
     return bool(before == after)
 
 
-async def _apply(
-    principal: Principal,
-    pledge_id: int,
-    expected_version: int,
-    action: str,
-    changes_for: Any,
-) -> schemas.Pledge:
-    """Shared path for every pledge change: access, bid open, version check and audit, in one transaction."""
+# One change a use case makes to a pledge: its action in the history ("update", "submit", "withdraw") and what it
+# changes, from the pledge as it stands (nothing, to skip it).
+Step = tuple[str, Callable[[dict[str, Any], BidAccess], dict[str, Any]]]
+
+
+async def _apply(principal: Principal, pledge_id: int, expected_version: int, steps: list[Step]) -> schemas.Pledge:
+    """Every pledge change: access, bid open and version checked, then each step, all in one transaction. Each
+    step that changes something is its own event in the history with its own version, as if made one after the
+    other; a step that changes nothing leaves no trace (saved as it was: no new version, nothing in the history)."""
     row, access = await _visible_row(principal, pledge_id)
     if access.role not in {"member", "withdrawn"}:  # a withdrawn organisation is told why below (409)
         raise Forbidden("Only the organisation that made this pledge can change it.")
@@ -292,49 +328,84 @@ async def _apply(
                 f"{expected_version}). Reload it, check the latest figures, then make your change again.",
                 extra={"current_version": current["version"]},
             )
-        changes = {k: v for k, v in changes_for(current, access).items() if not _same(k, current[k], v)}
-        if not changes:
-            # Saved as it was: no new version and nothing in the history.
-            return pledge_out(current)
-        before = {k: current[k] for k in changes}
-        await Pledge.update(
-            {
-                **{getattr(Pledge, k): v for k, v in changes.items()},
-                Pledge.version: Pledge.version + 1,
-                Pledge.updated_at: utc_now(),
-            }
-        ).where(Pledge.id == pledge_id)
-        fresh = await _row(pledge_id)
-        assert fresh is not None
-        await audit.record(
-            principal,
-            f"pledge.{action}",
-            "pledge",
-            pledge_id,
-            bid_id=int(row["bid"]),
-            before=before | {"version": expected_version},
-            after=changes | {"version": fresh["version"]},
-        )
-    return pledge_out(fresh)
+        for action, changes_for in steps:
+            changes = {k: v for k, v in changes_for(current, access).items() if not _same(k, current[k], v)}
+            if not changes:
+                continue
+            before = {k: current[k] for k in changes} | {"version": current["version"]}
+            await Pledge.update(
+                {
+                    **{getattr(Pledge, k): v for k, v in changes.items()},
+                    Pledge.version: Pledge.version + 1,
+                    Pledge.updated_at: utc_now(),
+                }
+            ).where(Pledge.id == pledge_id)
+            fresh = await _row(pledge_id)
+            assert fresh is not None
+            await audit.record(
+                principal,
+                f"pledge.{action}",
+                "pledge",
+                pledge_id,
+                bid_id=int(row["bid"]),
+                before=before,
+                after=changes | {"version": fresh["version"]},
+            )
+            current = fresh
+    return pledge_out(current)
+
+
+def _content_change(data: schemas.PledgeUpdate, problems: Problems) -> Callable[[dict[str, Any], BidAccess], Any]:
+    """The step changing a pledge's content to ``data``: every problem with it (``problems`` holds those of its
+    form already) is refused at once, before anything is written."""
+
+    def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        if current["status"] == "withdrawn":
+            raise Conflict("This pledge was withdrawn. Submit it again first if you want to change it.")
+        raw = _given(data)
+        amount = None if problems.on("amount_pence") else raw.get("amount_pence", current["amount_pence"])
+        if "areas" not in raw and "amount_pence" in raw and area_amounts_problem(current["areas"] or [], amount or 0):
+            # The new amount does not fit the districts as they stand: check them again, to say why.
+            raw["areas"] = [schemas.PledgeArea(**a) for a in current["areas"]]
+        values = clean_content(raw, access.bid, amount, problems)
+        problems.refuse()
+        return values
+
+    return changes_for
+
+
+def _submitted() -> dict[str, Any]:
+    return {"status": "submitted", "submitted_at": utc_now()}
 
 
 async def update_pledge(
     principal: Principal, pledge_id: int, data: schemas.PledgeUpdate, if_match: str | None
 ) -> schemas.Pledge:
-    data = checked(data)
+    """Change a pledge's content (a submitted one stays submitted; a withdrawn one must be submitted again first)."""
+    problems = Problems()
+    check_each(data, problems, PLEDGE_LABELS)
+    expected = parse_if_match(if_match)
+    return await _apply(principal, pledge_id, expected, [("update", _content_change(data, problems))])
+
+
+async def save_pledge(
+    principal: Principal, pledge_id: int, data: schemas.PledgeUpdate, if_match: str | None, *, submit: bool
+) -> schemas.Pledge:
+    """Save a pledge's content and, with ``submit``, submit it: one use case, in one transaction. A draft is changed,
+    then submitted; a withdrawn pledge is submitted again, then changed (without ``submit`` it is refused, as
+    changing it is); a submitted one is changed. Saved as it was, the answer's version is the one sent."""
+    problems = Problems()
+    check_each(data, problems, PLEDGE_LABELS)
     expected = parse_if_match(if_match)
 
-    def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
-        if current["status"] == "withdrawn":
-            raise Conflict("This pledge was withdrawn. Submit it again first if you want to change it.")
-        raw = {f: getattr(data, f) for f in CONTENT_FIELDS if getattr(data, f) is not msgspec.UNSET}
-        amount = raw.get("amount_pence", current["amount_pence"])
-        if "areas" not in raw and "amount_pence" in raw and area_amounts_problem(current["areas"] or [], amount):
-            # The new amount does not fit the districts as they stand: check them again, to say why.
-            raw["areas"] = [schemas.PledgeArea(**a) for a in current["areas"]]
-        return clean_content(raw, access.bid, amount)
+    def resubmit(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        return _submitted() if submit and current["status"] == "withdrawn" else {}
 
-    return await _apply(principal, pledge_id, expected, "update", changes_for)
+    def submit_draft(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        return _submitted() if submit and current["status"] == "draft" else {}
+
+    steps: list[Step] = [("submit", resubmit), ("update", _content_change(data, problems)), ("submit", submit_draft)]
+    return await _apply(principal, pledge_id, expected, steps)
 
 
 async def submit_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
@@ -343,9 +414,9 @@ async def submit_pledge(principal: Principal, pledge_id: int, if_match: str | No
     def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
         if current["status"] == "submitted":
             raise Conflict("This pledge is already submitted.")
-        return {"status": "submitted", "submitted_at": utc_now()}
+        return _submitted()
 
-    return await _apply(principal, pledge_id, expected, "submit", changes_for)
+    return await _apply(principal, pledge_id, expected, [("submit", changes_for)])
 
 
 async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
@@ -356,7 +427,7 @@ async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | 
             raise Conflict("This pledge is already withdrawn.")
         return {"status": "withdrawn"}
 
-    return await _apply(principal, pledge_id, expected, "withdraw", changes_for)
+    return await _apply(principal, pledge_id, expected, [("withdraw", changes_for)])
 
 
 DRAFT_EVENT_KEYS = ("status", "version")  # what others read of a change made while the pledge was a draft

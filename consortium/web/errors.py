@@ -1,5 +1,10 @@
-"""Every error leaves as JSON a person can act on under /api (and /schema, /health), or as a friendly HTML page
-everywhere else: a 401 on a page redirects to sign in and comes back afterwards."""
+"""Every error leaves as JSON a person can act on, or as a friendly HTML page for a browser: a 401 on a page
+redirects to sign in and comes back afterwards. ``EXCEPTION_HANDLERS`` is what the app installs.
+
+JSON goes to everything under /api (and /schema, /health), and to scripts wherever they call: a request with an
+``Authorization`` header, or one whose ``Accept`` names JSON and not HTML. The downloads of a bid document live
+beside its pages (``/bids/{id}/documents/{version}/bid.pdf``, ``/shared/{token}/bid.pdf``) and serve browsers and
+scripts alike, so the caller, not the address, decides the form of the answer."""
 
 from __future__ import annotations
 
@@ -11,11 +16,33 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
-from consortium.errors import SAME_CHANGE_AT_ONCE, Conflict, ServiceError, is_unique_violation
-from consortium.web.pages.errorpages import is_page_request, page_error_response
+from consortium.errors import (
+    MALFORMED_BODY_ERRORS,
+    SAME_CHANGE_AT_ONCE,
+    Conflict,
+    ServiceError,
+    is_unique_violation,
+    malformed_body,
+    unique_violation_error_types,
+)
+from consortium.web.pages.errorpages import page_error_response
 
 logger = logging.getLogger("consortium")
+
+_NOT_PAGES = ("/api/", "/schema")
+
+
+def is_page_request(request: Request[Any, Any, Any]) -> bool:
+    """Whether the error answer is a page (a browser) rather than JSON (the API, or a script)."""
+    path = request.url.path
+    if path in {"/api", "/health"} or path.startswith(_NOT_PAGES):
+        return False
+    if request.headers.get("authorization"):
+        return False  # an API token: a script, whatever the address
+    accept = request.headers.get("accept", "")
+    return not ("json" in accept and "html" not in accept)
 
 
 def _body(status: int, title: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -187,3 +214,18 @@ def integrity_error_response(request: Request[Any, Any, Any], error: Exception) 
         "Unique constraint refused a concurrent change on %s %s: %s", request.method, request.url.path, error
     )
     return service_error_response(request, Conflict(SAME_CHANGE_AT_ONCE))
+
+
+def malformed_body_response(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    return service_error_response(request, malformed_body(error))
+
+
+# Litestar answers an exception with the handler of its nearest class (its MRO), so this order is only for reading.
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    ServiceError: service_error_response,
+    **{kind: malformed_body_response for kind in MALFORMED_BODY_ERRORS},
+    **{kind: integrity_error_response for kind in unique_violation_error_types()},
+    ValidationException: validation_error_response,
+    HTTPException: http_error_response,
+    Exception: unexpected_error_response,
+}

@@ -1,18 +1,20 @@
 """The error answers every API operation can give, declared in the OpenAPI schema so clients (and the schema
 fuzzer) know their shape: ``{"status", "title", "message"}``, with ``field`` naming what to change when one
-field is at fault, ``errors`` listing every problem with the form of a request, and sometimes more detail."""
+field is at fault, ``errors`` listing every problem with the form of a request (and, when the services refuse
+what was sent, ``fields``: the problems by field), and sometimes more detail."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
-from consortium.analysis.results import AmountRow, MemberShare, OverlapRow
+from consortium.analysis import measures
+from consortium.analysis.results import AmountRow, MemberShare, OverlapRow, WhatIf
 
 
 class Problem(msgspec.Struct):
@@ -21,6 +23,7 @@ class Problem(msgspec.Struct):
     message: str
     field: str | None = None
     errors: list[str] | None = None
+    fields: dict[str, list[str]] | None = None  # a 422 listing every problem: each field's problems
 
 
 ERROR_STATUSES: dict[int, str] = {
@@ -58,14 +61,17 @@ class TotalsView(msgspec.Struct):
     """GET /bids/{id}/totals as the schema describes it: everyone gets the headline figures; convenors also get
     the breakdowns (absent for members, who must not see other members' figures)."""
 
-    pledged_pence: int
-    eligible_pence: int
-    match_requested_pence: int
+    # Each figure described as consortium.analysis.measures names it, the words the pages and the document use.
+    pledged_pence: Annotated[int, measures.PLEDGED.schema()]
+    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()]
+    match_requested_pence: Annotated[int, measures.MATCH_REQUESTED.schema()]
     match_capped: bool
     members_by_status: dict[str, int]
-    homes_covered: int
-    districts_covered: int
-    regions_covered: int
+    homes_covered: Annotated[int, measures.HOMES.schema()]
+    districts_covered: Annotated[int, measures.WORK_DISTRICTS.schema()]
+    regions_covered: Annotated[int, measures.WORK_REGIONS.schema()]
+    money_districts: Annotated[int, measures.MONEY_DISTRICTS.schema()]
+    money_regions: Annotated[int, measures.MONEY_REGIONS.schema()]
     pledges_by_status: dict[str, int] | None = None
     by_region: list[AmountRow] | None = None
     by_district: list[AmountRow] | None = None
@@ -74,6 +80,7 @@ class TotalsView(msgspec.Struct):
     overlap: list[OverlapRow] | None = None
     members: list[MemberShare] | None = None
     unallocated_pence: int | None = None
+    what_if: WhatIf | None = None  # the change asked (?without=, ?organisation=&pledged_pence=), when one was
 
 
 TOTALS_RESPONSES = {
@@ -83,10 +90,12 @@ TOTALS_RESPONSES = {
         generate_examples=False,
     )
 }
-SNAPSHOT_RESPONSES = {
+FILE_RESPONSES = {
     200: ResponseSpec(
-        data_container=dict[str, Any],
-        description="The frozen snapshot the PDF was made from, as a JSON object (a file download).",
+        data_container=bytes,
+        description="The file, as a download: bid.pdf (application/pdf), snapshot.json (application/json, the "
+        "frozen snapshot the PDF was made from) or pledges.csv (text/csv, the PDF's attachment of submitted pledges).",
+        media_type="application/octet-stream",
         generate_examples=False,
     )
 }

@@ -192,7 +192,7 @@ CONSORTIUM_RULE_CASES = [
     ),
     (
         {"key": "max_member_share", "percent": 35},
-        (5_000, 3_500, "50%", "at most 35% each", "Beacon Council holds 50% of the total; the limit is 35%"),
+        (5_000, 3_500, "50%", "at most 35% each", "Beacon Council holds 50% of the eligible total; the limit is 35%"),
         {"key": "max_member_share", "percent": 50},
     ),
     (
@@ -223,7 +223,7 @@ def test_share_limit_names_the_member_and_rounds_honestly() -> None:
         [pledge(1, ASHBROOK, pounds(310_000))] + [pledge(i, i, pounds(138_000)) for i in range(10, 15)],
     )
     result, _ = judge(frames, {"key": "max_member_share", "percent": 25})
-    assert result.gap == "Ashbrook Homes holds 31% of the total; the limit is 25%"
+    assert result.gap == "Ashbrook Homes holds 31% of the eligible total; the limit is 25%"
     assert result.failing_organisation_ids == [ASHBROOK]
     assert result.actual == 3_100
 
@@ -233,7 +233,9 @@ def test_share_limit_names_the_member_and_rounds_honestly() -> None:
         [pledge(1, ASHBROOK, 254), pledge(2, BEACON, 746)],
     )
     result, _ = judge(frames, {"key": "max_member_share", "percent": 25})
-    assert result.gap == "Beacon Council holds 74% and Ashbrook Homes holds 25.4% of the total; the limit is 25%"
+    assert result.gap == (
+        "Beacon Council holds 74% and Ashbrook Homes holds 25.4% of the eligible total; the limit is 25%"
+    )
     assert result.failing_organisation_ids == [BEACON, ASHBROOK]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from consortium.analysis.measures import share_text
 from consortium.analysis.rules import (
     RULE_KINDS,
     AllowedAreas,
@@ -26,7 +27,6 @@ from consortium.analysis.rules import (
     describe,
     dump_rules,
     parse_rules,
-    percent_text,
 )
 
 EVERY_RULE: list[dict[str, Any]] = [
@@ -91,9 +91,9 @@ def test_descriptions_read_as_plain_english() -> None:
         "At least 20 members have joined and meet every member rule",
         "Eligible pledges total at least £1,000,000",
         "Eligible pledges total at most £5,000,000",
-        "Money reaches at least 3 regions",
-        "Money reaches at least 10 districts",
-        "No member holds more than 25% of the total",
+        "Eligible money reaches at least 3 regions",
+        "Eligible money reaches at least 10 districts",
+        "No member holds more than 25% of the eligible total",
         "Members manage at least 100,000 homes between them",
     ]
     assert describe(AllowedAreas(["E12000002", "W92000004"])) == "Pledges only in North West or Wales"
@@ -212,7 +212,7 @@ def test_nations_expand_to_their_regions() -> None:
     ],
 )
 def test_percent_wording_is_honest(part: int, whole: int, limit: int | None, text: str) -> None:
-    assert percent_text(part, whole, limit) == text
+    assert share_text(part, whole, limit) == text
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from tests.analysis.builders import (
     GLASGOW,
     LEEDS,
     LIVERPOOL,
+    LONDON,
     MANCHESTER,
     NORTH_WEST,
     WALES,
@@ -113,16 +114,22 @@ def test_every_figure_of_a_small_bid() -> None:
     assert totals.overlap == [OverlapRow(LEEDS, "Leeds", [ASHBROOK, BEACON], ["Ashbrook Homes", "Beacon Council"])]
 
     north_west_and_yorkshire = [NORTH_WEST, YORKSHIRE]
+    # Where each works (coverage regions) and where its money goes (money regions): Elm's and Fern's money names
+    # no district and they record none, so it goes nowhere yet.
     assert totals.members == [
         MemberShare(BEACON, "Beacon Council", "local_authority", "joined", 50_000_001, 50_000_001, 4_950, 9_000, 3,
-                    north_west_and_yorkshire),
-        MemberShare(ELM, "Elm Trust", "charity", "withdrawn", 40_000_000, 0, 0, 0, 0, []),
+                    north_west_and_yorkshire, north_west_and_yorkshire),
+        MemberShare(ELM, "Elm Trust", "charity", "withdrawn", 40_000_000, 0, 0, 0, 0, [], []),
         MemberShare(ASHBROOK, "Ashbrook Homes", "housing_association", "joined", 31_000_000, 31_000_000, 3_069,
-                    12_000, 1, [YORKSHIRE]),
-        MemberShare(CEDAR, "Cedar Trust", "charity", "joined", 19_000_000, 19_000_000, 1_881, 1_000, 1, [WALES]),
-        MemberShare(FERN, "Fern Co-op", "cooperative", "joined", 1_000_000, 0, 99, 0, 0, []),
-        MemberShare(DALE, "Dale Housing", "housing_association", "invited", 100_000, 0, 0, 100, 1, [YORKSHIRE]),
+                    12_000, 1, [YORKSHIRE], [YORKSHIRE]),
+        MemberShare(CEDAR, "Cedar Trust", "charity", "joined", 19_000_000, 19_000_000, 1_881, 1_000, 1, [WALES],
+                    [WALES]),
+        MemberShare(FERN, "Fern Co-op", "cooperative", "joined", 1_000_000, 0, 99, 0, 0, [], []),
+        MemberShare(DALE, "Dale Housing", "housing_association", "invited", 100_000, 0, 0, 100, 1, [YORKSHIRE],
+                    [YORKSHIRE]),
     ]  # fmt: skip
+    # Where the money goes: the districts and regions of by_district and by_region (not "unallocated").
+    assert (totals.money_districts, totals.money_regions) == (4, 3)
 
 
 def test_uncapped_match_and_an_empty_bid() -> None:
@@ -144,6 +151,22 @@ def test_unrecognised_districts_keep_by_region_adding_up() -> None:
         AmountRow("unrecognised", "District not recognised", 400, 1),
     ]
     assert [row.name for row in totals.by_district] == ["Leeds", "E99999999"]
+
+
+def test_where_members_work_and_where_the_money_goes_are_counted_apart() -> None:
+    # Ashbrook works in Leeds but pledges to Camden; Beacon records no districts and pledges to Cardiff.
+    frames = bid(
+        [member(1, "Ashbrook"), member(2, "Beacon")],
+        [pledge(1, 1, pounds(450_000)), pledge(2, 2, pounds(1_000))],
+        [area(1, CAMDEN), area(2, CARDIFF)],
+        [covers(1, LEEDS, 100)],
+    )
+    totals = compute_totals(frames, [], MatchTerms())
+    assert (totals.districts_covered, totals.regions_covered) == (1, 1)  # Leeds, in Yorkshire
+    assert (totals.money_districts, totals.money_regions) == (2, 2)  # Camden and Cardiff, in London and Wales
+    shares = {share.organisation_id: share for share in totals.members}
+    assert (shares[1].regions, shares[1].money_regions) == ([YORKSHIRE], [LONDON])
+    assert (shares[2].regions, shares[2].money_regions) == ([], [WALES])
 
 
 def test_member_share_columns_follow_the_struct() -> None:
@@ -257,8 +280,9 @@ def test_thirty_nine_members_one_point_one_million_homes_six_and_a_quarter_milli
     assert totals.by_theme == [AmountRow("none", "No theme given", pounds(6_250_000), 39)]
     assert totals.members[0] == MemberShare(
         39, "Member 39", "housing_association", "joined", pounds(170_000), pounds(170_000), 272, 28_210, 1,
-        [places[38].region_code],
+        [places[38].region_code], [places[38].region_code],
     )  # fmt: skip
+    assert (totals.money_districts, totals.money_regions) == (39, 12)
     assert {share.share_basis_points for share in totals.members[1:]} == {256}  # £160,000 / £6.25m = 2.56%
 
     eligibility = evaluate(frames, rules, terms)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlparse
 
 from consortium.audit.tables import AuditEvent
@@ -106,8 +107,9 @@ async def test_invitations_in_bulk_single_use_and_tracked(client: Client) -> Non
         base, json={"emails": ["a@example.org", "B@example.org", "a@example.org"]}, headers=headers
     )
     assert made.status_code == 201
-    assert [i["email"] for i in made.json()] == ["a@example.org", "b@example.org"]
-    token = urlparse(made.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    assert made.json()["bid"] == (await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)).json()
+    assert [i["email"] for i in made.json()["invitations"]] == ["a@example.org", "b@example.org"]
+    token = urlparse(made.json()["invitations"][0]["accept_url"]).path.rsplit("/", 1)[-1]
     assert not await Invitation.exists().where(Invitation.token_hash == token)  # stored hashed
     info = await client.get(f"/api/v1/invitations/{token}")
     assert info.json()["bid_title"] == bid["title"]
@@ -171,7 +173,8 @@ async def test_withdrawing_a_member_twice_records_it_once(client: Client) -> Non
     path = f"/api/v1/bids/{bid['id']}/members/{org_id}/withdraw"
     first, second = [await client.post(path, headers=headers) for _ in range(2)]
     assert first.status_code == second.status_code == 200
-    assert first.json()["status"] == second.json()["status"] == "withdrawn"
+    assert first.json()["member"]["status"] == second.json()["member"]["status"] == "withdrawn"
+    assert first.json()["bid"]["id"] == bid["id"] and "Ashbrook Homes has withdrawn" in first.json()["message"]
     withdrawals = await AuditEvent.count().where(
         (AuditEvent.bid_id == bid["id"]) & (AuditEvent.action == "membership.withdraw")
     )
@@ -187,7 +190,8 @@ async def test_rules_read_from_one_bid_can_be_sent_to_another_unchanged(client: 
     assert read and all(set(rule) >= {"key", "scope", "description", "params"} for rule in read)
     sent = await client.put(f"/api/v1/bids/{target['id']}/rules", json={"rules": read}, headers=headers)
     assert sent.status_code == 200, sent.text
-    assert sent.json() == read
+    assert sent.json()["rules"] == read  # the bid, its rules as GET .../rules reads them
+    assert sent.json() == (await client.get(f"/api/v1/bids/{target['id']}", headers=headers)).json()
 
 
 async def test_a_bid_lists_at_most_fifty_themes(client: Client) -> None:
@@ -198,3 +202,89 @@ async def test_a_bid_lists_at_most_fifty_themes(client: Client) -> None:
     )
     assert many.status_code in {400, 422} and "themes" in many.json()["message"], many.text
     assert (await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)).json()["themes"] == bid["themes"]
+
+
+async def test_every_bid_write_answers_the_bid_as_get_reads_it(client: Client) -> None:
+    """Terms, rules and life cycle answer the bid itself; membership and invitation writes answer {bid, ...} with
+    what they changed beside it. A script never needs a second read to see the bid as it now stands."""
+    network_id, conv = await convenor()
+    created = await client.post(
+        "/api/v1/bids",
+        json={"network_id": network_id, "title": "Warm Homes", "funder_name": "Funder", "deadline": future()},
+        headers=conv,
+    )
+    assert created.status_code == 201
+    base = f"/api/v1/bids/{created.json()['id']}"
+
+    async def as_read() -> dict[str, Any]:
+        return dict((await client.get(base, headers=conv)).json())
+
+    assert created.json() == await as_read()
+    rules = {"rules": [{"key": "min_pledge", "amount_pence": 1_000_00}]}
+    for method, path, body in [
+        ("POST", "/open", None),
+        ("PATCH", "", {"title": "Warm Homes 2027"}),
+        ("PUT", "/rules", rules),
+        ("POST", "/lock", None),
+        ("POST", "/unlock", None),
+    ]:
+        answer = await client.request(method, base + path, json=body, headers=conv)
+        assert answer.status_code == 200, (method, path, answer.text)
+        assert answer.json() == await as_read(), (method, path)
+    bid = await as_read()
+    assert bid["title"] == "Warm Homes 2027" and [r["key"] for r in bid["rules"]] == ["min_pledge"]
+
+    invited = await client.post(f"{base}/invitations", json={"emails": ["x@example.org"]}, headers=conv)
+    assert invited.status_code == 201 and invited.json()["bid"] == await as_read()
+    [invitation] = invited.json()["invitations"]
+    resent = await client.post(f"{base}/invitations/{invitation['id']}/resend", headers=conv)
+    assert resent.json()["bid"] == await as_read() and resent.json()["invitations"][0]["accept_url"]
+
+    # Two organisations from another bid use links sent to other addresses: they wait for the convenor.
+    earlier = await open_bid(client, conv, network_id, title="Earlier call")
+    waiting = {}
+    for name in ("Xavier Homes", "Yew Tree Housing"):
+        org, person = await join(client, conv, earlier["id"], organisation(name))
+        token = await invitation_token(client, conv, bid["id"], f"{name.split()[0].lower()}@example.org")
+        used = await client.post(f"/api/v1/invitations/{token}/accept", json={"organisation_id": org}, headers=person)
+        assert used.status_code == 201 and used.json()["status"] == "pending" and used.json()["bid"] is None
+        waiting[name] = org
+    approved = await client.post(f"{base}/members/{waiting['Xavier Homes']}/approve", headers=conv)
+    assert approved.json()["bid"] == await as_read()
+    assert (
+        approved.json()["member"]["status"] == "joined"
+        and approved.json()["message"] == "Xavier Homes has joined the bid."
+    )
+    refused = await client.post(f"{base}/members/{waiting['Yew Tree Housing']}/refuse", headers=conv)
+    assert refused.json()["bid"] == await as_read() and refused.json()["member"] is None
+    assert "does not join" in refused.json()["message"]
+
+    ash, _ = await join(client, conv, bid["id"], organisation("Ashbrook Homes"))
+    brook, brook_headers = await join(client, conv, bid["id"], organisation("Brook Homes"))
+    by_convenor = await client.post(f"{base}/members/{ash}/withdraw", headers=conv)
+    assert by_convenor.json()["bid"] == await as_read() and by_convenor.json()["member"]["status"] == "withdrawn"
+    # A member that withdraws itself no longer sees the bid: the answer says so with a null bid.
+    by_itself = await client.post(f"{base}/members/{brook}/withdraw", headers=brook_headers)
+    assert by_itself.status_code == 200 and by_itself.json()["bid"] is None
+    member = by_itself.json()["member"]
+    assert (member["organisation_id"], member["status"]) == (brook, "withdrawn")
+    assert (await client.get(base, headers=brook_headers)).status_code == 404
+
+    for action in ("lock", "submit"):
+        answer = await client.post(f"{base}/{action}", headers=conv)
+        assert answer.status_code == 200 and answer.json() == await as_read()
+    assert (await as_read())["status"] == "submitted"
+
+
+async def test_eligibility_reports_the_eligible_total_as_the_totals_do(client: Client) -> None:
+    network_id, conv = await convenor()
+    bid = await open_bid(client, conv, network_id, rules=[{"key": "min_pledge", "amount_pence": 20_000_00}])
+    _, small = await join(client, conv, bid["id"], organisation("Ashbrook Homes"))
+    _, large = await join(client, conv, bid["id"], organisation("Calder Valley Housing"))
+    await pledge(client, small, bid["id"], 10_000_00)
+    await pledge(client, large, bid["id"], 30_000_00)
+    for headers in (conv, small):
+        eligibility = (await client.get(f"/api/v1/bids/{bid['id']}/eligibility", headers=headers)).json()
+        totals = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=headers)).json()
+        assert eligibility["eligible_pence"] == totals["eligible_pence"] == 30_000_00
+        assert totals["pledged_pence"] == 40_000_00 and eligibility["eligible"] is False

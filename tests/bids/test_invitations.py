@@ -9,11 +9,12 @@ from urllib.parse import urlparse
 import pytest
 
 from consortium.accounts.services import normalise_email
+from consortium.accounts.tables import ApiToken, UserSession
 from consortium.audit.tables import AuditEvent
 from consortium.bids.tables import Invitation
 from consortium.errors import BadInput
 from consortium.networks.tables import Network
-from tests.factories import PASSWORD, Client, convenor, open_bid, organisation
+from tests.factories import PASSWORD, Client, bearer, convenor, open_bid, organisation
 
 
 def token_of(invitation: dict[str, Any]) -> str:
@@ -63,15 +64,17 @@ async def test_a_batch_with_bad_addresses_names_each_and_invites_no_one(client: 
 async def test_a_replaced_link_stops_working_and_says_only_the_newest_works(client: Client) -> None:
     network_id, headers = await convenor()
     bid = await open_bid(client, headers, network_id)
-    first = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    first = (await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0]
     again = await client.post(f"/api/v1/bids/{bid['id']}/invitations/{first['id']}/resend", headers=headers)
     assert again.status_code == 200
+    assert again.json()["bid"] == (await client.get(f"/api/v1/bids/{bid['id']}", headers=headers)).json()
+    [renewed] = again.json()["invitations"]
     old = await client.get(f"/api/v1/invitations/{token_of(first)}")
     assert old.status_code == 404
     assert "If the convenor made a new link for you, only the newest one works" in old.json()["message"]
     # inviting the same address again replaces the link too
-    third = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
-    assert (await client.get(f"/api/v1/invitations/{token_of(again.json())}")).status_code == 404
+    third = (await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0]
+    assert (await client.get(f"/api/v1/invitations/{token_of(renewed)}")).status_code == 404
     assert (await client.get(f"/api/v1/invitations/{token_of(third)}")).status_code == 200
     accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes")}
     refused = await client.post(f"/api/v1/invitations/{token_of(first)}/accept", json=accept)
@@ -91,7 +94,7 @@ async def test_an_expired_link_gives_the_date_and_who_to_ask(client: Client) -> 
     network = await Network.select(Network.name).where(Network.id == network_id).first()
     assert network is not None
     bid = await open_bid(client, headers, network_id)
-    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0]
     await Invitation.update({Invitation.expires_at: datetime(2026, 3, 2, 9, 30, tzinfo=UTC)}).where(
         Invitation.id == made["id"]
     )
@@ -105,7 +108,7 @@ async def test_an_expired_link_gives_the_date_and_who_to_ask(client: Client) -> 
 async def test_no_new_link_for_a_used_invitation(client: Client) -> None:
     network_id, headers = await convenor()
     bid = await open_bid(client, headers, network_id)
-    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()[0]
+    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0]
     accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes")}
     assert (await client.post(f"/api/v1/invitations/{token_of(made)}/accept", json=accept)).status_code == 201
     client.cookies.clear()
@@ -113,3 +116,52 @@ async def test_no_new_link_for_a_used_invitation(client: Client) -> None:
     assert refused.status_code == 409 and "already been used" in refused.json()["message"]
     used = await client.get(f"/api/v1/invitations/{token_of(made)}")
     assert used.status_code == 410 and used.json()["message"].startswith("This invitation has already been used")
+
+
+async def test_accepting_answers_what_the_next_writes_need_without_signing_in_again(client: Client) -> None:
+    """A script accepts as a new person and goes straight on: with the session the answer set (and its csrf_token),
+    it changes its organisation and pledges; with the API token it asked for, it pledges again. No sign-in, so no
+    second password check."""
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    made = (await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0]
+    accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes"), "api_token": True}
+    answer = await client.post(f"/api/v1/invitations/{token_of(made)}/accept", json=accept)
+    assert answer.status_code == 201, answer.text
+    joined = answer.json()
+    org_id, user_id = joined["organisation_id"], joined["user_id"]
+    assert joined["bid_id"] == bid["id"] and joined["status"] == "joined"
+    assert joined["bid"]["id"] == bid["id"] and joined["bid"]["your_role"] == "member"
+    assert joined["csrf_token"] and client.cookies.get("consortium_session")
+    assert joined["api_token"]["token"].startswith("cst_") and joined["api_token"]["expires_at"]
+
+    # The session the answer set, with its CSRF token: a profile change and a pledge.
+    session = {"X-CSRF-Token": joined["csrf_token"]}
+    renamed = await client.patch(f"/api/v1/organisations/{org_id}", json={"homes": 2_500}, headers=session)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["homes"] == 2_500
+    pledged = await client.post(
+        f"/api/v1/bids/{bid['id']}/pledges", json={"amount_pence": 10_000_00, "submit": True}, headers=session
+    )
+    assert pledged.status_code == 201, pledged.text
+    assert pledged.json()["organisation_id"] == org_id
+    assert joined["bid"] == (await client.get(f"/api/v1/bids/{bid['id']}", headers=session)).json()
+
+    # The API token, with no cookie at all.
+    client.cookies.clear()
+    by_token = await client.post(
+        f"/api/v1/bids/{bid['id']}/pledges",
+        json={"amount_pence": 5_000_00},
+        headers=bearer(joined["api_token"]["token"]),
+    )
+    assert by_token.status_code == 201, by_token.text
+    assert await UserSession.count().where(UserSession.user == user_id) == 1  # the one the answer started
+    tokens = await ApiToken.select(ApiToken.name).where(ApiToken.user == user_id)
+    assert [t["name"] for t in tokens] == [joined["api_token"]["name"]]
+
+    # Asked for nothing more, a second person gets the session alone (no token made unasked).
+    other = (await invite(client, headers, bid["id"], "bo@example.org")).json()["invitations"][0]
+    plain = {"name": "Bo", "password": PASSWORD, "organisation": organisation("Bo Homes")}
+    second = await client.post(f"/api/v1/invitations/{token_of(other)}/accept", json=plain)
+    assert second.status_code == 201 and second.json()["api_token"] is None and second.json()["csrf_token"]
+    client.cookies.clear()

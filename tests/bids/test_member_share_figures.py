@@ -77,7 +77,7 @@ async def test_a_member_reads_the_share_rules_verdict_but_not_the_largest_share(
     page = await client.get(f"/bids/{bid_id}")
     assert page.status_code == 200
     assert leaks(page.text, OTHERS) == []
-    assert "No member holds more than 40% of the total" in text_of(page.text)
+    assert "No member holds more than 40% of the eligible total" in text_of(page.text)
 
 
 def _own(eligibility: dict[str, Any], name: str) -> int:
@@ -100,7 +100,7 @@ async def test_a_member_over_the_limit_reads_its_own_share_only(client: Client) 
     answer = await client.get(f"/api/v1/bids/{scene['bid_id']}/eligibility", headers=scene["ana"])
     rule = _share_rule(answer.json())
     assert rule["passed"] is False and rule["actual"] is None
-    assert rule["gap"] == "Ashbrook Homes holds 66% of the total; the limit is 50%"
+    assert rule["gap"] == "Ashbrook Homes holds 66% of the eligible total; the limit is 50%"
     assert rule["failing_organisation_ids"] == [_own(answer.json(), "Ashbrook Homes")]
     assert "Brightwater" not in answer.text and "Calder" not in answer.text
     # Another member learns only that one other member is over the limit.

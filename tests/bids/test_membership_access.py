@@ -72,9 +72,9 @@ async def test_accepting_a_link_sent_to_another_address_waits_for_the_convenor(c
     by_member = await client.post(f"/api/v1/bids/{bid_id}/members/{org_x}/approve", headers=s["member_a"])
     assert by_member.status_code == 403
     approved = await client.post(f"/api/v1/bids/{bid_id}/members/{org_x}/approve", headers=s["conv"])
-    assert approved.status_code == 200 and approved.json()["status"] == "joined", approved.text
+    assert approved.status_code == 200 and approved.json()["member"]["status"] == "joined", approved.text
     again = await client.post(f"/api/v1/bids/{bid_id}/members/{org_x}/approve", headers=s["conv"])
-    assert again.status_code == 200 and again.json()["status"] == "joined"
+    assert again.status_code == 200 and again.json()["member"]["status"] == "joined"
     events = await AuditEvent.select(AuditEvent.action).where(AuditEvent.bid_id == bid_id)
     actions = [e["action"] for e in events]
     assert actions.count("membership.request") == 1 and actions.count("membership.approve") == 1
@@ -99,7 +99,7 @@ async def test_the_convenor_refuses_a_waiting_organisation_and_its_link_stops_wo
     assert reused.status_code == 410
     # The convenor can make a new link for the right person.
     fresh = await client.post(f"/api/v1/bids/{bid_id}/invitations/{cancelled['id']}/resend", headers=s["conv"])
-    assert fresh.status_code == 200 and fresh.json()["status"] == "invited"
+    assert fresh.status_code == 200 and fresh.json()["invitations"][0]["status"] == "invited"
     twice = await client.post(f"/api/v1/bids/{bid_id}/members/{org_x}/refuse", headers=s["conv"])
     assert twice.status_code == 404
     events = await AuditEvent.select(AuditEvent.action).where(AuditEvent.action == "membership.refuse")
@@ -142,9 +142,9 @@ async def test_a_withdrawn_member_reads_its_own_pledges_and_nothing_of_the_bid(c
     assert [m["organisation_id"] for m in seen] == [org_b]
 
     withdrawn = await client.post(f"/api/v1/bids/{bid_id}/members/{org_a}/withdraw", headers=member_a)
-    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn", withdrawn.text
+    assert withdrawn.status_code == 200 and withdrawn.json()["member"]["status"] == "withdrawn", withdrawn.text
     again = await client.post(f"/api/v1/bids/{bid_id}/members/{org_a}/withdraw", headers=member_a)
-    assert again.status_code == 200 and again.json()["status"] == "withdrawn"
+    assert again.status_code == 200 and again.json()["member"]["status"] == "withdrawn"
 
     # Nothing of the bid: its figures, eligibility, member list, rules, the bid itself; nor in the list of bids.
     assert set((await _reads(client, member_a, bid_id, org_a)).values()) == {404}
@@ -208,6 +208,6 @@ async def test_a_pending_organisation_is_not_in_the_figures_or_the_document(clie
     made = await client.post(f"/api/v1/bids/{bid_id}/documents", json={}, headers=conv)
     assert made.status_code == 202, made.text
     await wait_for_renders()
-    snapshot = await client.get(f"/api/v1/documents/{made.json()['id']}/snapshot.json", headers=conv)
+    snapshot = await client.get(made.json()["snapshot_url"], headers=conv)
     assert "Xavier Homes" not in snapshot.text
     assert [m["name"] for m in snapshot.json()["members"]] == ["Ashbrook Homes"]

@@ -65,7 +65,7 @@ async def _snapshot_member(client: Client, bid_id: int, conv: dict[str, str]) ->
     made = await client.post(f"/api/v1/bids/{bid_id}/documents", json={}, headers=conv)
     assert made.status_code == 202, made.text
     await wait_for_renders()
-    snapshot = await client.get(f"/api/v1/documents/{made.json()['id']}/snapshot.json", headers=conv)
+    snapshot = await client.get(made.json()["snapshot_url"], headers=conv)
     assert snapshot.status_code == 200, snapshot.text
     (member,) = snapshot.json()["members"]
     return dict(member)

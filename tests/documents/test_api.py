@@ -46,6 +46,27 @@ async def test_generate_download_and_verify(client: Client) -> None:
     assert "Ashbrook Homes" in text and "£12,345.67" in text
     snapshot = await client.get(document["snapshot_url"], headers=headers)
     assert hashlib.sha256(snapshot.content).hexdigest() == document["snapshot_sha256"]
+    # Every file of the version at one address family, each exactly the PDF's attachment of the same name.
+    base = f"/bids/{document['bid_id']}/documents/1"
+    assert [(f["name"], f["url"]) for f in document["files"]] == [
+        ("bid.pdf", f"{base}/bid.pdf"),
+        ("snapshot.json", f"{base}/snapshot.json"),
+        ("pledges.csv", f"{base}/pledges.csv"),
+    ]
+    assert (document["pdf_url"], document["snapshot_url"]) == (f"{base}/bid.pdf", f"{base}/snapshot.json")
+    attached = pypdf.PdfReader(io.BytesIO(pdf.content)).attachments
+    csv = await client.get(f"{base}/pledges.csv", headers=headers)
+    assert csv.headers["content-type"].startswith("text/csv") and csv.headers["cache-control"] == "no-store"
+    assert csv.headers["content-disposition"] == 'attachment; filename="community-match-fund-2026-v1-pledges.csv"'
+    assert [csv.content] == attached["pledges.csv"] and [snapshot.content] == attached["snapshot.json"]
+    assert "12345.67" in csv.content.decode("utf-8-sig")
+    # A script (an API token) is answered in JSON here too, though the address is beside the pages.
+    unknown = await client.get(f"{base}/bid.docx", headers=headers)
+    assert unknown.status_code == 404 and "bid.pdf, snapshot.json, pledges.csv" in unknown.json()["message"]
+    assert (await client.get(f"/bids/{document['bid_id']}/documents/2/bid.pdf", headers=headers)).status_code == 404
+    # The addresses this family replaced are gone.
+    for old in ("/api/v1/documents/{}/pdf", "/api/v1/documents/{}/snapshot.json", "/documents/{}/pdf"):
+        assert (await client.get(old.format(document["id"]), headers=headers)).status_code in {404, 405}
     known = (await client.get("/api/v1/documents/verify", params={"sha256": document["pdf_sha256"]})).json()
     assert known["known"] and known["version"] == 1 and known["matches"] == "pdf"
     unknown = (await client.get("/api/v1/documents/verify", params={"sha256": "0" * 64})).json()
@@ -88,9 +109,12 @@ async def test_share_link_for_a_funder_logged_revocable_and_expiring(client: Cli
     assert not await ShareLink.exists().where(ShareLink.token_hash == token)
     info = await client.get(f"/api/v1/shared/{token}")
     assert info.status_code == 200 and info.json()["pdf_sha256"] == document["pdf_sha256"]
-    pdf = await client.get(f"/api/v1/shared/{token}/pdf")
+    assert [f["url"] for f in info.json()["files"]] == [
+        f"/shared/{token}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")
+    ]
+    pdf = await client.get(info.json()["pdf_url"])
     assert pdf.content.startswith(b"%PDF")
-    data = await client.get(f"/api/v1/shared/{token}/snapshot.json")
+    data = await client.get(info.json()["snapshot_url"])
     assert data.status_code == 200 and data.json()
     assert await ShareDownload.count() == 3  # the page, the PDF and the data, each logged
     assert pdf.headers["content-disposition"].endswith('-v1.pdf"')
@@ -102,8 +126,11 @@ async def test_share_link_for_a_funder_logged_revocable_and_expiring(client: Cli
     again = await client.post(f"/api/v1/share-links/{made.json()['id']}/revoke", headers=headers)
     assert again.status_code == 200 and again.json()["revoked_at"] == revoked.json()["revoked_at"]
     assert await AuditEvent.count().where(AuditEvent.action == "share_link.revoke") == 1
-    gone = await client.get(f"/api/v1/shared/{token}/pdf")
+    # A script that asks for JSON gets JSON; a browser gets the friendly page.
+    gone = await client.get(f"/shared/{token}/bid.pdf", headers={"Accept": "application/json"})
     assert gone.status_code == 410 and "withdrawn" in gone.json()["message"]
+    page = await client.get(f"/shared/{token}/bid.pdf", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 410 and "withdrawn" in page.text and page.headers["content-type"].startswith("text/html")
     second = await client.post(f"/api/v1/documents/{document['id']}/share-links", json={}, headers=headers)
     token2 = urlparse(second.json()["url"]).path.rsplit("/", 1)[-1]
     await ShareLink.update({ShareLink.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(

@@ -66,11 +66,10 @@ async def test_no_draft_or_withdrawn_pledge_reaches_the_document_or_the_funder(c
     document, token = await _document(client, scene)
     everything_hidden = (*DRAFT_MARKERS, *WITHDRAWN_MARKERS)
 
-    # snapshot.json: the convenor's copy, the funder's API download and the funder's page download are one file.
-    convenor_json = await client.get(f"/api/v1/documents/{document['id']}/snapshot.json", headers=scene.convenor)
-    funder_json = await client.get(f"/api/v1/shared/{token}/snapshot.json")
-    funder_page_json = await client.get(f"/shared/{token}/data.json")
-    for answer in (convenor_json, funder_json, funder_page_json):
+    # snapshot.json: the convenor's copy and the funder's are one file.
+    convenor_json = await client.get(document["snapshot_url"], headers=scene.convenor)
+    funder_json = await client.get(f"/shared/{token}/snapshot.json")
+    for answer in (convenor_json, funder_json):
         assert answer.status_code == 200
         assert answer.content == convenor_json.content
         assert leaks(answer.text, everything_hidden) == []
@@ -81,10 +80,9 @@ async def test_no_draft_or_withdrawn_pledge_reaches_the_document_or_the_funder(c
     assert snapshot.totals.pledged_pence == snapshot.totals.eligible_pence > 0
 
     # The PDF, as the convenor and the funder download it: its text and both attachments.
-    convenor_pdf = await client.get(f"/api/v1/documents/{document['id']}/pdf", headers=scene.convenor)
-    funder_pdf = await client.get(f"/api/v1/shared/{token}/pdf")
-    funder_page_pdf = await client.get(f"/shared/{token}/pdf")
-    for answer in (funder_pdf, funder_page_pdf):
+    convenor_pdf = await client.get(document["pdf_url"], headers=scene.convenor)
+    funder_pdf = await client.get(f"/shared/{token}/bid.pdf")
+    for answer in (funder_pdf,):
         assert answer.status_code == 200 and answer.content == convenor_pdf.content
     text, attachments = pdf_text(convenor_pdf.content)
     assert squeezed(SUBMITTED_A_PURPOSE) in squeezed(text) and squeezed(SUBMITTED_B_PURPOSE) in squeezed(text)
@@ -145,7 +143,7 @@ def test_an_older_snapshot_holding_drafts_renders_without_them(factories: Module
     snapshot = _with_unsubmitted_pledges(factories.make_snapshot(4, clean=True))
     markers = (DRAFT_PURPOSE, DRAFT_CONDITIONS, "£12,345.67", WITHDRAWN_B_PURPOSE, "£4,444.44")
     context = build_context(snapshot)
-    assert [len(p.pledges) for p in context.profiles] == [
+    assert [len(p.pledges) for p in context.appendix.profiles] == [
         sum(1 for p in m.pledges if p.status == "submitted")
         for m in sorted(snapshot.members, key=lambda m: (m.name.casefold(), m.organisation_id))
     ]

@@ -55,7 +55,7 @@ def test_each_template_renders_from_a_real_context(ctx: BidContext, name: str) -
 def test_each_template_fails_on_a_missing_variable(name: str) -> None:
     """StrictUndefined: a template asking for something the context does not have is an error, not a blank."""
     with pytest.raises(jinja2.UndefinedError):
-        template_environment().get_template(f"bid/{name}").render(ctx={"title": "only a title"})
+        template_environment().get_template(f"bid/{name}").render(document={"title": "only a title"})
 
 
 def test_document_includes_every_section(ctx: BidContext) -> None:
@@ -64,7 +64,7 @@ def test_document_includes_every_section(ctx: BidContext) -> None:
         assert f'id="{anchor}"' in html
     assert 'id="appendix"' in html and 'id="declarations"' in html
     assert '<html lang="en-GB">' in html
-    assert html.count('<h3 class="profile"') == len(ctx.profiles)
+    assert html.count('<h3 class="profile"') == len(ctx.appendix.profiles)
 
 
 def test_user_text_is_escaped(factories: ModuleType) -> None:
@@ -80,5 +80,5 @@ def test_user_text_is_escaped(factories: ModuleType) -> None:
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     # Markup built by our code (the charts) is the only thing passed through unescaped.
-    unsafe = dataclasses.replace(ctx, title="<b>bold</b>")
+    unsafe = dataclasses.replace(ctx, cover=dataclasses.replace(ctx.cover, title="<b>bold</b>"))
     assert "&lt;b&gt;bold&lt;/b&gt;" in render_html(unsafe, "bid/cover.html")

@@ -155,3 +155,35 @@ async def test_a_change_to_the_same_values_makes_no_new_version(client: Client) 
     # A stale version is still refused, even when nothing would change.
     stale = await client.patch(url, json={"purpose": "Warm spaces"}, headers=member | {"If-Match": "1"})
     assert stale.status_code == 412 and stale.json()["current_version"] == 2
+
+
+async def test_every_answer_with_a_pledge_carries_its_etag_and_if_match_takes_it_back(client: Client) -> None:
+    """A script reads the ETag and sends it straight back in If-Match; the bare version and a weak ETag work too. A
+    stale one is refused (412) in words, with the current version, and changes nothing."""
+    bid, _, member, _ = await _bid_with_member(client)
+    made = await client.post(f"/api/v1/bids/{bid['id']}/pledges", json={"amount_pence": 25_000_00}, headers=member)
+    assert made.status_code == 201 and made.headers["etag"] == '"1"'
+    url = f"/api/v1/pledges/{made.json()['id']}"
+    read = await client.get(url, headers=member)
+    assert read.headers["etag"] == '"1"'
+    changed = await client.patch(
+        url, json={"amount_pence": 30_000_00}, headers=member | {"If-Match": read.headers["etag"]}
+    )
+    assert changed.status_code == 200 and changed.headers["etag"] == '"2"' == f'"{changed.json()["version"]}"'
+    submitted = await client.post(f"{url}/submit", headers=member | {"If-Match": 'W/"2"'})
+    assert submitted.status_code == 200 and submitted.headers["etag"] == '"3"'
+
+    stale = await client.post(f"{url}/withdraw", headers=member | {"If-Match": read.headers["etag"]})
+    assert stale.status_code == 412 and stale.json()["current_version"] == 3
+    assert stale.json()["message"] == (
+        "This pledge was changed by someone else (it is now version 3, you sent 1). Reload it, check the latest "
+        "figures, then make your change again."
+    )
+    garbled = await client.post(f"{url}/withdraw", headers=member | {"If-Match": '"three"'})
+    assert garbled.status_code == 422 and 'ETag, like "3"' in garbled.json()["message"]
+    row = await Pledge.select(Pledge.status, Pledge.version).where(Pledge.id == made.json()["id"]).first()
+    assert row == {"status": "submitted", "version": 3}
+
+    withdrawn = await client.post(f"{url}/withdraw", headers=member | {"If-Match": "3"})
+    assert withdrawn.status_code == 200 and withdrawn.headers["etag"] == '"4"'
+    assert withdrawn.json()["status"] == "withdrawn"

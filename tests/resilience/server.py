@@ -142,7 +142,7 @@ async def bid_with_member(client: httpx.AsyncClient, convenor_email: str) -> dic
         f"/api/v1/bids/{bid['id']}/invitations", json={"emails": [member_email]}, headers=convenor
     )
     assert invited.status_code == 201, invited.text
-    token = urlparse(invited.json()[0]["accept_url"]).path.rsplit("/", 1)[-1]
+    token = urlparse(invited.json()["invitations"][0]["accept_url"]).path.rsplit("/", 1)[-1]
     accepted = await client.post(
         f"/api/v1/invitations/{token}/accept",
         json={

@@ -190,7 +190,7 @@ async def test_render_killed_midway_is_rendered_again_on_restart(server: Server)
             await asyncio.sleep(0.2)
         assert document["state"] == "ready", document
         assert document["snapshot_sha256"] == row[0][2], "re-rendered from the snapshot stored before the kill"
-        pdf = await client.get(f"{url}/pdf", headers=setup["convenor"])
+        pdf = await client.get(document["pdf_url"], headers=setup["convenor"])
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert hashlib.sha256(pdf.content).hexdigest() == document["pdf_sha256"]
         listed = (await client.get(f"/api/v1/bids/{setup['bid_id']}/documents", headers=setup["convenor"])).json()

@@ -333,7 +333,7 @@ async def test_a_member_withdrawn_many_times_at_once_is_withdrawn_once(client: C
     )
 
     assert statuses(responses) == {200: RACERS}, [r.text for r in responses]
-    assert all(r.json()["status"] == "withdrawn" for r in responses)
+    assert all(r.json()["member"]["status"] == "withdrawn" for r in responses)
     assert await AuditEvent.count().where(AuditEvent.action == "membership.withdraw") == 1
 
 

@@ -1,14 +1,16 @@
-"""Who may do what: every /api/v1 route in the application's own route table, tried as every kind of caller.
+"""Who may do what: every API route in the application's own route table (every route its OpenAPI schema
+describes: /api/v1, /health and the files of a document version), tried as every kind of caller.
 
 The expected outcome of each (method, route) for each role is written out below as data. A route the app serves
 that is missing from the table fails the test by name, so a new endpoint cannot ship without someone deciding
-who may call it. OPTIONS (answered by Litestar itself) is left out; the HTML pages (another engineer's, under
-consortium/web/pages) are not under /api/v1 and are out of scope here.
+who may call it. OPTIONS (answered by Litestar itself) is left out; the HTML pages are left out of the schema and
+checked, with everything else, by tests/security/test_visibility_matrix.py.
 
 Outcome codes:
   ok   a 2xx answer
   ok*  the caller is let in: 2xx, or a business refusal (400/409/412/422/428) that depends on the state the
        earlier rows left the bid in -- never 401, 403, 404, 410 or 5xx
+  in   a redirect to the sign-in page (a caller without a token, at an address beside the pages)
   401 / 403 / 404 / 410  exactly that status
 
 Rows run in order, so the rows that change the shape of the scenario (withdrawals, revocations, locking, joining
@@ -46,6 +48,7 @@ ROLES = (
 # (method, route as the app spells it) -> one outcome per role, in the order of ROLES:
 #  anon  memA  memB  memElse  conv  convElse  funder  funderRevoked  funderExpired
 MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "ok ok ok ok ok ok ok ok ok",
     # Public reference data and rule kinds
     ("GET", "/api/v1/rule-kinds"): "ok ok ok ok ok ok ok ok ok",
     ("GET", "/api/v1/reference/districts"): "ok ok ok ok ok ok ok ok ok",
@@ -101,14 +104,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
     ("GET", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401",
     ("GET", "/api/v1/documents/{document_id:int}"): "401 404 404 404 ok 404 401 401 401",
-    ("GET", "/api/v1/documents/{document_id:int}/pdf"): "401 404 404 404 ok 404 401 401 401",
-    ("GET", "/api/v1/documents/{document_id:int}/snapshot.json"): "401 404 404 404 ok 404 401 401 401",
+    ("GET", "/bids/{bid_id:int}/documents/{version:int}/{file:str}"): "in 404 404 404 ok 404 in in in",
     ("POST", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401",
     ("GET", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401",
     # Funders: the share-link token is the only credential (non-funders try a made-up token)
     ("GET", "/api/v1/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410",
-    ("GET", "/api/v1/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410",
-    ("GET", "/api/v1/shared/{token:str}/snapshot.json"): "404 404 404 404 404 404 ok 410 410",
+    ("GET", "/shared/{token:str}/{file:str}"): "404 404 404 404 404 404 ok 410 410",
     # Rows that change the scenario's shape: last
     ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401",
     ("POST", "/api/v1/pledges/{pledge_id:int}/withdraw"): "401 ok* 404 404 404 404 401 401 401",
@@ -129,10 +130,15 @@ MADE_UP_TOKEN = "not-a-real-token-0123456789abcdef"
 
 
 def api_routes(app: Litestar) -> set[tuple[str, str]]:
+    """Every (method, route) the OpenAPI schema describes (Litestar's own schema pages are not in it)."""
     found: set[tuple[str, str]] = set()
     for route in app.routes:
-        if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1"):
-            found.update((method, route.path) for method in route.route_handler_map if method != "OPTIONS")
+        if isinstance(route, HTTPRoute):
+            found.update(
+                (method, route.path)
+                for method, (handler, _) in route.route_handler_map.items()
+                if method != "OPTIONS" and handler.resolve_include_in_schema()
+            )
     return found
 
 
@@ -199,7 +205,7 @@ async def build_scenario(client: Client) -> Scenario:
         f"/api/v1/bids/{bid_id}/invitations", json={"emails": [*emails, "resend@example.org"]}, headers=conv
     )
     assert invited.status_code == 201, invited.text
-    invitations = {row["email"]: row for row in invited.json()}
+    invitations = {row["email"]: row for row in invited.json()["invitations"]}
     invitation_tokens = {
         role: urlparse(invitations[email]["accept_url"]).path.rsplit("/", 1)[-1]
         for role, email in zip(ROLES, emails, strict=True)
@@ -230,6 +236,7 @@ async def build_scenario(client: Client) -> Scenario:
             "organisation_id": org_a,
             "pledge_id": pledge_a["id"],
             "document_id": document_id,
+            "version": document["version"],
             "link_id": spare_link_id,
             "invitation_id": invitations["resend@example.org"]["id"],
             "code": "E08000003",
@@ -244,8 +251,8 @@ async def build_scenario(client: Client) -> Scenario:
 
 
 def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict[str, Any]]:
-    params = dict(s.params)
-    if route.startswith("/api/v1/shared/"):
+    params = {**s.params, "file": "bid.pdf"}
+    if "/shared/" in route:
         params["token"] = s.share_tokens.get(role, MADE_UP_TOKEN)
     elif route.startswith("/api/v1/invitations/"):
         params["token"] = s.invitation_tokens[role]
@@ -296,7 +303,9 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
     return url, kwargs
 
 
-def _matches(expected: str, status: int) -> bool:
+def _matches(expected: str, status: int, location: str) -> bool:
+    if expected == "in":
+        return 300 <= status < 400 and location.startswith("/sign-in")
     if expected == "ok":
         return 200 <= status < 300
     if expected == "ok*":
@@ -315,7 +324,8 @@ async def test_access_matrix(client: Client, app: Litestar) -> None:
             client.cookies.clear()
             response = await client.request(method, url, **kwargs)
             checked += 1
-            if response.status_code >= 500 or not _matches(expected, response.status_code):
+            location = response.headers.get("location", "")
+            if response.status_code >= 500 or not _matches(expected, response.status_code, location):
                 failures.append(
                     f"{method} {route} as {role}: expected {expected}, got {response.status_code} {response.text[:160]}"
                 )

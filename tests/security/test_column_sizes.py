@@ -23,6 +23,7 @@ from consortium.accounts.security import hash_password, new_token, token_digest
 from consortium.accounts.services import ADDRESS_LENGTH
 from consortium.bids import schemas as bid_schemas
 from consortium.documents import schemas as document_schemas
+from consortium.documents.files import FILES
 from consortium.documents.services import VARIANTS
 from consortium.organisations import schemas as organisation_schemas
 from consortium.organisations.identifiers import MAX_LENGTH as ORG_ID_LENGTH
@@ -159,7 +160,7 @@ FEEDS: dict[tuple[str, str], list[Callable[[], float]]] = {
     ("document", "pdf_sha256"): [HASH],
     ("share_link", "token_hash"): [HASH],
     ("share_link", "label"): [field(document_schemas.ShareLinkCreate, "label")],
-    ("share_download", "what"): [literal("pdf", "snapshot", "page")],
+    ("share_download", "what"): [literal("page", *(f.logged_as for f in FILES))],
     ("share_download", "address"): [measured("the address, cut to the column in documents.services._log", lambda: 100)],
     ("share_download", "user_agent"): [
         measured("the user agent, cut to the column in documents.services._log", lambda: 300)

@@ -42,7 +42,7 @@ def assert_refused(response: Any, statuses: set[int], *words: str) -> str:
 async def _invite(client: Client, conv: dict[str, str], bid_id: int, email: str) -> tuple[int, str]:
     invited = await client.post(f"/api/v1/bids/{bid_id}/invitations", json={"emails": [email]}, headers=conv)
     assert invited.status_code == 201, invited.text
-    row = invited.json()[0]
+    row = invited.json()["invitations"][0]
     return int(row["id"]), urlparse(row["accept_url"]).path.rsplit("/", 1)[-1]
 
 

@@ -37,6 +37,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from consortium.documents.files import FILE_NAMES
 from consortium.documents.services import wait_for_renders
 from consortium.visibility import Audience, Sight, Stage, in_documents, readme_table, sight
 from tests.factories import PASSWORD, Client, future, organisation
@@ -119,18 +120,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/pledges/{pledge_id:int}/history"): "401 ok 404 404 ok|404 404 401 401 401 404 404",
     # --- Documents: the convenor's; the funder's only through a live share link ---------------------------------
     ("GET", "/documents/{document_id:int}/status"): "in 404 404 404 ok 404 in in in 404 404",
-    ("GET", "/documents/{document_id:int}/pdf"): "in 404 404 404 ok 404 in in in 404 404",
-    ("GET", "/documents/{document_id:int}/data.json"): "in 404 404 404 ok 404 in in in 404 404",
+    # A version's files (bid.pdf, snapshot.json, pledges.csv; every one tried): one address for the API and the
+    # pages, so a caller without a token (a browser) is sent to sign in and one with a token is answered in JSON.
+    ("GET", "/bids/{bid_id:int}/documents/{version:int}/{file:str}"): "in 404 404 404 ok 404 in in in 404 404",
     ("GET", "/api/v1/documents/{document_id:int}"): "401 404 404 404 ok 404 401 401 401 404 404",
-    ("GET", "/api/v1/documents/{document_id:int}/pdf"): "401 404 404 404 ok 404 401 401 401 404 404",
-    ("GET", "/api/v1/documents/{document_id:int}/snapshot.json"): "401 404 404 404 ok 404 401 401 401 404 404",
     ("GET", "/api/v1/documents/{document_id:int}/share-links"): "401 404 404 404 ok 404 401 401 401 404 404",
     ("GET", "/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410 404 404",
-    ("GET", "/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410 404 404",
-    ("GET", "/shared/{token:str}/data.json"): "404 404 404 404 404 404 ok 410 410 404 404",
+    ("GET", "/shared/{token:str}/{file:str}"): "404 404 404 404 404 404 ok 410 410 404 404",
     ("GET", "/api/v1/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410 404 404",
-    ("GET", "/api/v1/shared/{token:str}/pdf"): "404 404 404 404 404 404 ok 410 410 404 404",
-    ("GET", "/api/v1/shared/{token:str}/snapshot.json"): "404 404 404 404 404 404 ok 410 410 404 404",
     # --- Invitations: each caller opens a link of its own ----------------------------------------------------------
     ("GET", "/invitations/{token:str}"): "ok ok ok ok ok ok ok ok ok ok ok",
     ("GET", "/api/v1/invitations/{token:str}"): "ok ok ok ok ok ok ok ok ok ok ok",
@@ -226,16 +223,7 @@ READ_METHODS = {"GET", "HEAD"}
 ALLOWED_REFUSALS = {400, 409, 412, 422, 428}
 STAGE_ORDER = (Stage.OPEN, Stage.LOCKED, Stage.SUBMITTED)
 # Routes whose answer is (part of) a bid document: it may hold only what a funder may see through one.
-DOCUMENT_ROUTES = {
-    "/documents/{document_id:int}/pdf",
-    "/documents/{document_id:int}/data.json",
-    "/api/v1/documents/{document_id:int}/pdf",
-    "/api/v1/documents/{document_id:int}/snapshot.json",
-    "/shared/{token:str}/pdf",
-    "/shared/{token:str}/data.json",
-    "/api/v1/shared/{token:str}/pdf",
-    "/api/v1/shared/{token:str}/snapshot.json",
-}
+DOCUMENT_ROUTES = {"/bids/{bid_id:int}/documents/{version:int}/{file:str}", "/shared/{token:str}/{file:str}"}
 
 
 def app_routes(app: Litestar) -> set[tuple[str, str]]:
@@ -362,8 +350,8 @@ def leaks(text: str, checks: Iterable[tuple[Planted, str]]) -> list[str]:
 # --- the requests --------------------------------------------------------------------------------------------------
 
 
-def request_for(world: World, method: str, route: str, role: str) -> tuple[str, dict[str, Any]]:
-    params = {**world.params, "token": MADE_UP_TOKEN}
+def request_for(world: World, method: str, route: str, role: str, file: str = "") -> tuple[str, dict[str, Any]]:
+    params = {**world.params, "token": MADE_UP_TOKEN, "file": file}
     if "/shared/" in route:
         params["token"] = world.share_tokens.get(role, MADE_UP_TOKEN)
     elif route.startswith(("/api/v1/invitations/", "/invitations/")):
@@ -515,8 +503,13 @@ async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[
     await expect("convenor", f"/api/v1/bids/{bid_id}/pledges.csv", "SUBMITTED-B", "5432109")
     await expect("convenor", f"/bids/{bid_id}", "Brightwater", "Ashbrook", "69.8%")
     await expect("convenor", f"/api/v1/organisations/{world.organisations['b']}", "PROFILE-B-ABOUT")
-    await expect("funder", f"/shared/{world.share_tokens['funder']}/pdf", "Brightwater", "54,321")
-    await expect("funder", f"/api/v1/shared/{world.share_tokens['funder']}/snapshot.json", "SUBMITTED-B")
+    shared, route = f"/shared/{world.share_tokens['funder']}", "/shared/{token:str}/{file:str}"
+    await expect("funder", f"{shared}/bid.pdf", "Brightwater", "54,321", route=route)
+    await expect("funder", f"{shared}/snapshot.json", "SUBMITTED-B", route=route)
+    await expect("funder", f"{shared}/pledges.csv", "SUBMITTED-B", "5432109", route=route)
+    files = f"/bids/{bid_id}/documents/{world.params['version']}"
+    route = "/bids/{bid_id:int}/documents/{version:int}/{file:str}"
+    await expect("convenor", f"{files}/pledges.csv", "SUBMITTED-B", "5432109", route=route)
     # The convenor reads A's submitted pledge and its history, but not the words and amount it had as a draft
     # before A submitted it; and B's pledge withdrawn after submitting, marked withdrawn.
     submitted, withdrawn = world.pledges["a_submitted"], world.pledges["b_withdrawn"]
@@ -533,18 +526,20 @@ async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[
 
 
 async def _ask(callers: dict[str, Client], world: World, method: str, route: str, role: str, cell: str) -> list[str]:
-    """One cell: the request, its status against the cell, and its body against what the policy forbids."""
+    """One cell: the request (for each of a document's files, on a route that serves them), its status against the
+    cell, and its body against what the policy forbids."""
     caller = callers[role]
-    caller.cookies.clear()
-    url, kwargs = request_for(world, method, route, role)
-    response = await caller.request(method, url, **kwargs)
-    said = f"{method} {route} as {role} ({world.stage.value})"
     problems = []
-    if response.status_code >= 500 or not matches(cell, world.stage, response):
-        problems.append(f"{said}: expected {cell}, got {response.status_code} {response.text[:120]!r}")
-    leaked = leaks(readable_text(response), forbidden(world, role, route))
-    if leaked:
-        problems.append(f"{said}: {response.status_code} shows {', '.join(leaked)}")
+    for file in FILE_NAMES if "{file:str}" in route else ("",):
+        caller.cookies.clear()
+        url, kwargs = request_for(world, method, route, role, file)
+        response = await caller.request(method, url, **kwargs)
+        said = f"{method} {url if file else route} as {role} ({world.stage.value})"
+        if response.status_code >= 500 or not matches(cell, world.stage, response):
+            problems.append(f"{said}: expected {cell}, got {response.status_code} {response.text[:120]!r}")
+        leaked = leaks(readable_text(response), forbidden(world, role, route))
+        if leaked:
+            problems.append(f"{said}: {response.status_code} shows {', '.join(leaked)}")
     return problems
 
 

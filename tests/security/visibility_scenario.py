@@ -184,7 +184,7 @@ async def build_world(client: Client, stage: Stage) -> World:
         headers=conv,
     )
     assert invited.status_code == 201, invited.text
-    invitations = {row["email"]: row for row in invited.json()}
+    invitations = {row["email"]: row for row in invited.json()["invitations"]}
     invitation_tokens = {
         role: urlparse(invitations[email]["accept_url"]).path.rsplit("/", 1)[-1]
         for role, email in zip(ROLES, emails, strict=True)
@@ -288,6 +288,7 @@ async def build_world(client: Client, stage: Stage) -> World:
             "organisation_id": org_a,
             "pledge_id": draft_a["id"],
             "document_id": document_id,
+            "version": document["version"],
             "link_id": spare_link_id,
             "invitation_id": invitations["resend@example.org"]["id"],
             "code": "E08000003",

@@ -62,7 +62,7 @@ async def test_bid_form_shows_every_problem_and_keeps_what_was_typed(client: Cli
     long_title = await post_form(
         client, "/bids/new", {**BID_FORM, "network_id": str(scene.network_id), "title": "x" * 301}
     )
-    assert "300 characters or fewer" in text_of(long_title.text)
+    assert "The bid's title must be at most 300 characters long; it has 301." in text_of(long_title.text)
 
 
 async def test_convenor_pages_answer_403_to_members_and_404_to_other_networks(client: Client, scene: Scene) -> None:
@@ -237,8 +237,9 @@ async def test_rules_form_errors_point_at_the_field_and_keep_values(client: Clie
     )
     said = text_of(contradictory.text)
     assert contradictory.status_code == 422
-    assert "The smallest pledge (£5,000) is more than the largest pledge (£100)." in said
-    assert error_links(contradictory.text) == ["rule-min_pledge-amount_pence", "rule-max_pledge-amount_pence"]
+    # The services' words, at the smallest (the rule to lower, or the largest to raise).
+    assert "The minimum pledge (£5,000) is above the maximum pledge (£100); lower the minimum or raise" in said
+    assert error_links(contradictory.text) == ["rule-min_pledge-amount_pence"]
 
 
 async def test_rule_preview_and_raw_json(client: Client, scene: Scene) -> None:
@@ -277,7 +278,7 @@ async def test_rule_preview_and_raw_json(client: Client, scene: Scene) -> None:
         page=f"/bids/{scene.bid_id}/rules",
     )
     assert good.status_code == 303
-    assert "Money reaches at least 2 regions" in (await client.get(f"/bids/{scene.bid_id}/rules")).text
+    assert "Eligible money reaches at least 2 regions" in (await client.get(f"/bids/{scene.bid_id}/rules")).text
 
 
 async def test_csrf_token_is_the_sessions_own(client: Client, scene: Scene) -> None:
@@ -309,8 +310,8 @@ async def test_bid_form_lists_length_and_range_problems_with_the_rest(client: Cl
     assert answer.status_code == 422
     assert error_links(answer.text) == ["title", "funder_name", "match_cap"]
     said = text_of(answer.text)
-    assert "The bid's title must be 300 characters or fewer." in said
-    assert "The most the funder will add can be at most £10,000,000,000." in said
+    assert "The bid's title must be at most 300 characters long; it has 3,000." in said
+    assert "The most the funder will add must be at most £10,000,000,000." in said
     assert "Expected" not in said and "pence" not in said
     bid = (await client.get(f"/api/v1/bids/{scene.bid_id}", headers=scene.convenor_headers)).json()
     assert bid["title"] == "Community Match Fund 2026"  # nothing saved
@@ -318,7 +319,7 @@ async def test_bid_form_lists_length_and_range_problems_with_the_rest(client: Cl
         client, f"/bids/{scene.bid_id}/edit", {**BID_FORM, "themes": "\n".join(f"Theme {n}" for n in range(60))}
     )
     assert many.status_code == 422 and error_links(many.text) == ["themes"]
-    assert "List at most 50 themes." in text_of(many.text)
+    assert "The themes may list at most 50 items; it has 60." in text_of(many.text)
 
 
 async def test_a_deadline_in_the_hour_the_clocks_skip_is_refused(client: Client, scene: Scene) -> None:
@@ -364,7 +365,7 @@ async def test_dashboard_money_by_region_is_a_table_and_members_stack_on_phones(
     await sign_in(client, CONVENOR)
     html = (await client.get(f"/bids/{scene.bid_id}")).text
     regions = html.split('id="regions-title"', 1)[1].split("</section>", 1)[0]
-    assert "<table" in regions and "Pledged" in regions and "£2,500" in text_of(regions)
+    assert "<table" in regions and "Money allocated" in text_of(regions) and "£2,500" in text_of(regions)
     assert 'class="table table--members table--stack"' in html
     assert 'data-label="Missing"' in html and 'role="table"' in html
     assert "shaded by the pledged money" in html  # the map says what it shows

@@ -32,11 +32,20 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     assert card.status_code == 200 and "<html" not in card.text
     assert "Download the PDF" in card.text and "hx-trigger" not in card.text  # ready: polling stops
     document_id = int(status_url.group(1).split("/")[2])
-    pdf = await client.get(f"/documents/{document_id}/pdf")
+    # The card links to the version's files at the addresses the API gives (one family for both).
+    files = re.findall(r'<a href="([^"]+)"[^>]* download>', card.text)
+    api = (await client.get(f"/api/v1/documents/{document_id}")).json()
+    assert (
+        files
+        == [f["url"] for f in api["files"]]
+        == [f"/bids/{scene.bid_id}/documents/1/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")]
+    )
+    pdf = await client.get(files[0])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
-    data = await client.get(f"/documents/{document_id}/data.json")
+    data = await client.get(files[1])
     assert data.status_code == 200 and data.json()["bid"]["title"] == "Community Match Fund 2026"
+    assert (await client.get(files[2])).headers["content-type"].startswith("text/csv")
 
     bad_days = await post_form(
         client, f"/documents/{document_id}/share-links", {"label": "Grants", "days": "400"}, page=documents
@@ -56,9 +65,11 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     assert funder.status_code == 200
     words = text_of(funder.text)
     assert "Community Match Fund 2026" in words and "Version 1" in words and "SHA-256 of the PDF" in words
-    downloaded = await client.get(f"{token_path}/pdf")
+    shared_files = re.findall(r'<a href="([^"]+)"[^>]* download>', funder.text)
+    assert shared_files == [f"{token_path}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")]
+    downloaded = await client.get(shared_files[0])
     assert downloaded.content.startswith(b"%PDF") and downloaded.content == pdf.content
-    assert (await client.get(f"{token_path}/data.json")).status_code == 200
+    assert (await client.get(shared_files[1])).content == data.content
     token = await form_token(client, token_path)
     checked = await client.post(
         f"{token_path}/check", data={"csrf_token": token}, files={"pdf": ("bid.pdf", pdf.content, "application/pdf")}
@@ -90,7 +101,7 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     assert gone.status_code == 410 and "withdrawn this link" in gone.text
     # The message says what to do; no second, different instruction, and no "home page" for someone with no account.
     assert "Ask the person who sent you the link" not in gone.text and "Go to your home page" not in gone.text
-    assert (await client.get(f"{token_path}/pdf")).status_code == 410
+    assert (await client.get(f"{token_path}/bid.pdf")).status_code == 410
 
 
 async def test_members_cannot_reach_documents(client: Client, scene: Scene) -> None:

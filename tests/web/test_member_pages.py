@@ -203,7 +203,7 @@ async def test_pledge_amount_problems_say_what_to_type(client: Client, scene: Sc
         ("£1.234", "Enter the amount you pledge with a comma between thousands, like 1,234, or without one."),
         ("-500", "Enter the amount you pledge without a minus sign, for example 25000."),
         ("five hundred", "Enter the amount you pledge as a number of pounds, like 25000 or 25,000.50."),
-        ("0", "The amount you pledge must be more than £0."),
+        ("0", "The amount you pledge must be at least £0.01."),
     ]:
         answer = await post_form(client, f"/bids/{scene.bid_id}/pledge", {"amount": typed, "action": "submit"})
         assert answer.status_code == 422 and error_links(answer.text) == ["amount"], typed

@@ -54,8 +54,8 @@ async def test_an_amount_above_the_limit_is_explained_on_the_field(client: Clien
     answer = await post_form(client, f"/bids/{scene.bid_id}/pledge", {"amount": "1000000000000000", "action": "draft"})
     assert answer.status_code == 422 and error_links(answer.text) == ["amount"]
     words = text_of(answer.text)
-    assert "The amount you pledge can be at most £10,000,000,000." in words
-    assert _field_error(answer.text, "amount") == "Error: The amount you pledge can be at most £10,000,000,000."
+    assert "The amount you pledge must be at most £10,000,000,000." in words
+    assert _field_error(answer.text, "amount") == "Error: The amount you pledge must be at most £10,000,000,000."
     assert "Expected" not in words and "amount_pence" not in answer.text
     path = await _ana_covers_leeds_and_bradford(client, scene)
     district = await post_form(
@@ -70,7 +70,7 @@ async def test_an_amount_above_the_limit_is_explained_on_the_field(client: Clien
         },
     )
     assert district.status_code == 422 and error_links(district.text) == ["areas"]
-    assert "The amount for a district can be at most £10,000,000,000." in _field_error(district.text, "areas")
+    assert "The amount for a district must be at most £10,000,000,000." in _field_error(district.text, "areas")
 
 
 async def test_amounts_for_every_ticked_district_must_make_up_the_pledge(client: Client, scene: Scene) -> None:

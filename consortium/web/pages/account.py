@@ -9,14 +9,15 @@ from litestar.params import FromPath
 
 from consortium.accounts import resets
 from consortium.accounts import services as accounts
-from consortium.accounts.controllers import session_cookie
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.errors import ServiceError
+from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, client_address
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest
 from consortium.web.pages.rendering import redirect, render
+from consortium.words import count_text
 
 PASSWORD_HINT = (
     f"At least {MIN_PASSWORD_LENGTH} characters. Three or four unrelated words together work well; "
@@ -24,16 +25,9 @@ PASSWORD_HINT = (
 )
 
 
-def _counted(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
-
-
 def ended_words(sessions_ended: int, tokens_revoked: int) -> str:
     """'2 other sessions ended and 1 API token revoked.' (what a password change or sign-out did)."""
-    return (
-        f"{_counted(sessions_ended, 'session', 'sessions')} ended and "
-        f"{_counted(tokens_revoked, 'API token', 'API tokens')} revoked."
-    )
+    return f"{count_text(sessions_ended, 'session')} ended and {count_text(tokens_revoked, 'API token')} revoked."
 
 
 async def _account_page(

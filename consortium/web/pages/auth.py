@@ -8,9 +8,9 @@ from litestar import Response, get, post
 from litestar.params import QueryParameter
 
 from consortium.accounts import services as accounts
-from consortium.accounts.controllers import session_cookie
 from consortium.bids import services as bids
 from consortium.errors import ServiceError
+from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, MaybeUser, client_address
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest

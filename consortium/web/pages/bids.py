@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
@@ -59,14 +60,6 @@ FORM_ORDER = [
     "match_cap",
     "themes",
 ]
-BID_LABELS = {
-    "title": "the bid's title",
-    "funder_name": "the funder's name",
-    "funder_org_id": "the funder's identifier",
-    "programme": "the programme",
-    "themes": "each theme",
-    "match_cap_pence": "the most the funder will add",
-}
 ACTIONS = {
     "open": "The bid is open. Members can now make and change their pledges.",
     "lock": "The bid is locked. Nobody can change pledges until you unlock it.",
@@ -106,56 +99,50 @@ def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
     }
 
 
-def read_bid_form(
-    form: FormMultiDict, errors: forms.FormErrors, *, future_deadline: bool = True
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What was typed (to show again) and the bid's terms (when there were no problems).
-
-    Everything the services would refuse one at a time (a deadline gone by, a funder identifier that does not fit
-    its register) is checked here too, so the error summary lists every problem at once."""
+def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[str, Any], schemas.BidUpdate]:
+    """What was typed (to show again) and the bid's terms as far as they could be read: a field whose text is not
+    a value (a date, a whole number, an amount in pounds) is left out, with what to type instead in ``errors``.
+    Whether the terms are right (a deadline still to come, the limits, the funder's identifier) is the services'
+    to say, in the same round (``bids.check_terms``)."""
     values = {key: forms.text(form, key) for key in bid_form_values()}
     values["themes"] = forms.raw(form, "themes").strip()
-    if not values["title"]:
-        errors.add("title", "Enter the bid's title.")
-    if not values["funder_name"]:
-        errors.add("funder_name", "Enter the funder's name.")
-    forms.check_identifier(values["funder_org_id"], "funder_org_id", errors)
+
+    def read(value: Any, field_id: str) -> Any:
+        """The value read, or UNSET when reading it added a problem on ``field_id``."""
+        return msgspec.UNSET if errors.for_field(field_id) else value
+
     deadline = forms.uk_datetime(
         values["deadline_date"], values["deadline_time"], "deadline_date", errors, what="the deadline"
     )
-    if deadline is not None and future_deadline and deadline <= utc_now():
-        errors.add("deadline_date", "The deadline is in the past. Choose a date and time still to come.")
     consortium_part = forms.whole_number(
-        values["match_consortium_part"],
-        "match_consortium_part",
-        errors,
-        what="the pounds members pledge",
-        low=1,
-        high=100,
+        values["match_consortium_part"], "match_consortium_part", errors, what="the pounds members pledge"
     )
     funder_part = forms.whole_number(
-        values["match_funder_part"], "match_funder_part", errors, what="the pounds the funder adds", low=1, high=100
+        values["match_funder_part"], "match_funder_part", errors, what="the pounds the funder adds"
     )
     cap = forms.pounds(values["match_cap"], "match_cap", errors, what="the most the funder will add", required=False)
-    terms = {
-        "title": values["title"],
-        "funder_name": values["funder_name"],
-        "funder_org_id": values["funder_org_id"] or None,
-        "programme": values["programme"],
-        "deadline": deadline,
-        "match_consortium_part": consortium_part,
-        "match_funder_part": funder_part,
-        "match_cap_pence": cap,
-        "themes": forms.lines(values["themes"]),
-    }
-    # The schema's own limits (lengths, the cap's maximum), field by field, so they are listed with the rest
-    # instead of one at a time after everything else is fixed.
-    for key, value in terms.items():
-        target = BID_FIELD_IDS[key]
-        if value is not None and errors.for_field(target) is None:
-            forms.convert({key: value}, schemas.BidUpdate, errors, BID_LABELS, BID_FIELD_IDS)
-    errors.items.sort(key=lambda item: FORM_ORDER.index(item[0]) if item[0] in FORM_ORDER else len(FORM_ORDER))
+    terms = schemas.BidUpdate(
+        title=values["title"],
+        funder_name=values["funder_name"],
+        funder_org_id=values["funder_org_id"] or None,
+        programme=values["programme"],
+        deadline=read(deadline, "deadline_date"),
+        match_consortium_part=read(consortium_part, "match_consortium_part"),
+        match_funder_part=read(funder_part, "match_funder_part"),
+        match_cap_pence=read(cap, "match_cap"),
+        themes=forms.lines(values["themes"]),
+    )
     return values, terms
+
+
+def in_form_order(errors: forms.FormErrors) -> None:
+    """The problems in the order the form shows its fields, as its error summary lists them."""
+    errors.items.sort(key=lambda item: FORM_ORDER.index(item[0]) if item[0] in FORM_ORDER else len(FORM_ORDER))
+
+
+def given(terms: schemas.BidUpdate) -> dict[str, Any]:
+    """The terms that were read, by name."""
+    return {name: value for name in terms.__struct_fields__ if (value := getattr(terms, name)) is not msgspec.UNSET}
 
 
 async def _network_choices(user: CurrentUser) -> list[tuple[str, str, None]]:
@@ -185,15 +172,15 @@ class BidPages(PageController):
         errors = forms.FormErrors()
         values, terms = read_bid_form(form, errors)
         network = forms.whole_number(values["network_id"], "network_id", errors, what="the network", low=1)
-        if not errors:
-            data = forms.convert({**terms, "network_id": network}, schemas.BidCreate, errors, BID_LABELS)
-            if data is not None:
-                try:
-                    bid = await bids.create_bid(user, data)
-                except ServiceError as error:
-                    errors.add_service_error(error, BID_FIELD_IDS)
-                else:
-                    return redirect(request, f"/bids/{bid.id}/rules", "Bid saved as a draft. Next, set its rules.")
+        try:
+            if errors or network is None:  # the rest of the form, checked in the same round
+                bids.check_terms(terms, future_deadline=True)
+            else:
+                bid = await bids.create_bid(user, schemas.BidCreate(network_id=network, **given(terms)))
+                return redirect(request, f"/bids/{bid.id}/rules", "Bid saved as a draft. Next, set its rules.")
+        except ServiceError as error:
+            errors.add_service_error(error, BID_FIELD_IDS)
+        in_form_order(errors)
         return await render(
             request, "convenor/bid_form.html", await self._form_context(user, values, None, errors), status_code=422
         )
@@ -209,17 +196,17 @@ class BidPages(PageController):
     async def update(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
         errors = forms.FormErrors()
-        values, terms = read_bid_form(await request.form(), errors, future_deadline=bid.status in {"draft", "open"})
+        values, terms = read_bid_form(await request.form(), errors)
         values["network_id"] = str(bid.network_id)
-        if not errors:
-            data = forms.convert(terms, schemas.BidUpdate, errors, BID_LABELS)
-            if data is not None:
-                try:
-                    await bids.update_bid(user, bid_id, data)
-                except ServiceError as error:
-                    errors.add_service_error(error, BID_FIELD_IDS)
-                else:
-                    return redirect(request, f"/bids/{bid_id}", "Bid details saved.")
+        try:
+            if errors:  # the rest of the form, checked in the same round
+                bids.check_terms(terms, future_deadline=bids.future_deadline_needed(bid))
+            else:
+                await bids.update_bid(user, bid_id, terms)
+                return redirect(request, f"/bids/{bid_id}", "Bid details saved.")
+        except ServiceError as error:
+            errors.add_service_error(error, BID_FIELD_IDS)
+        in_form_order(errors)
         return await render(
             request, "convenor/bid_form.html", await self._form_context(user, values, bid, errors), status_code=422
         )

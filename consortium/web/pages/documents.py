@@ -1,11 +1,12 @@
-"""The bid document: generate a version (rendered in the background, its progress polled by HTMX), list versions,
-download them, and create or revoke the links funders use to download a version."""
+"""The bid document: generate a version (rendered in the background, its progress polled by HTMX), list versions
+with links to their files (served by ``consortium.documents.controllers``, the API's addresses), and create or
+revoke the links funders use to download a version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath
 
 from consortium.accounts.principal import Principal
@@ -18,14 +19,6 @@ from consortium.web.identity import AppSettings, CurrentUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
-
-
-def download(content: bytes, name: str, media_type: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
 
 
 async def _cards(user: Principal, listed: list[schemas.Document]) -> list[dict[str, Any]]:
@@ -111,16 +104,6 @@ class DocumentPages(PageController):
             },
             fragment=True,
         )
-
-    @get("/documents/{document_id:int}/pdf", name="document-pdf")
-    async def pdf(self, user: CurrentUser, document_id: FromPath[int]) -> Response[bytes]:
-        content, name = await documents.document_pdf(user, document_id)
-        return download(content, name, "application/pdf")
-
-    @get("/documents/{document_id:int}/data.json", name="document-data")
-    async def data(self, user: CurrentUser, document_id: FromPath[int]) -> Response[bytes]:
-        content, name = await documents.document_snapshot(user, document_id)
-        return download(content, name, MediaType.JSON)
 
     @post("/documents/{document_id:int}/share-links")
     async def share(

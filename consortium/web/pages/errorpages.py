@@ -1,6 +1,6 @@
 """Friendly HTML error pages for everything outside the JSON API.
 
-``consortium.web.errors`` sends page requests here: 401 becomes a redirect to sign in (coming back afterwards),
+``consortium.web.errors`` sends requests from browsers here: 401 becomes a redirect to sign in (coming back afterwards),
 every other status a calm page saying what happened and what to do next.
 """
 
@@ -16,8 +16,6 @@ from litestar import MediaType, Request, Response
 from consortium.web.pages.rendering import navigation, safe_next
 
 logger = logging.getLogger("consortium")
-
-_NOT_PAGES = ("/api/", "/schema")
 
 TITLES: dict[int, str] = {
     400: "Please check what you entered",
@@ -44,11 +42,6 @@ NEXT_STEPS: dict[int, str] = {
     429: "Wait a few minutes before trying again.",
     500: "Nothing you sent was lost. Try again in a minute; if it keeps happening, tell your network convenor.",
 }
-
-
-def is_page_request(request: Request[Any, Any, Any]) -> bool:
-    path = request.url.path
-    return not (path == "/api" or path == "/health" or path.startswith(_NOT_PAGES))
 
 
 def _sign_in_redirect(request: Request[Any, Any, Any], headers: dict[str, str]) -> Response[Any]:

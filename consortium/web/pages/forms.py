@@ -19,7 +19,7 @@ from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.timeutil import UK, as_utc, utc_now
-from consortium.validation import control_message, find_control
+from consortium.validation import Invalid, control_message, find_control
 
 
 @dataclass
@@ -34,8 +34,15 @@ class FormErrors:
     def add_service_error(
         self, error: ServiceError, field_ids: Mapping[str, str] | None = None, default: str | None = None
     ) -> None:
-        """A service's refusal, linked to the form's field for the service's ``field`` name when there is one."""
+        """A service's refusal, linked to the form's field for the service's ``field`` name when there is one. Every
+        problem of an ``Invalid`` goes to its own field: ``field_ids`` maps a field's path ("areas.district_code")
+        or, failing that, its name ("areas")."""
         ids = field_ids or {}
+        if isinstance(error, Invalid):
+            for path, message in error.problems:
+                name = re.split(r"[.\[]", path, maxsplit=1)[0] if path else None
+                self.add(ids.get(path or "", ids.get(name or "", default)) if path else default, message)
+            return
         target = ids.get(error.field, default) if error.field else default
         problems = error.extra.get("problems") if isinstance(error.extra, dict) else None
         if isinstance(problems, list) and 1 < len(problems) <= 12:
@@ -174,44 +181,118 @@ def whole_number(
     return number
 
 
+# A date as people in the UK write it (26/06/2026; also 26-6-2026, 26.06.2026 or 26 06 2026), or as ISO
+# (2026-06-26, what a date input or a script sends). A time on the 24-hour clock (17:00, 17.00, 1700, 9:30), or with
+# am/pm (5pm, 5:30 pm), which is turned into the 24-hour clock rather than refused.
+_UK_DATE = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d+)")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"(\d{1,2})(?:\s*[:.h]?\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
+DATE_EXAMPLE = "26/06/2026"
+TIME_EXAMPLE = "17:00"
+
+
+def uk_date(typed: str, field_id: str, errors: FormErrors, *, what: str) -> date | None:
+    """A calendar date from day/month/year (or ISO year-month-day), with a problem naming what to type instead."""
+    value = typed.strip()
+    if not value:
+        errors.add(field_id, f"Enter {what}'s date, like {DATE_EXAMPLE}.")
+        return None
+    iso = _ISO_DATE.fullmatch(value)
+    uk = _UK_DATE.fullmatch(value)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+    elif uk:
+        day, month = int(uk.group(1)), int(uk.group(2))
+        if len(uk.group(3)) != 4:
+            errors.add(field_id, f"Enter {what}'s year in full, like {DATE_EXAMPLE}.")
+            return None
+        year = int(uk.group(3))
+    else:
+        errors.add(field_id, f"Enter {what}'s date as day/month/year, like {DATE_EXAMPLE}.")
+        return None
+    if not 1 <= month <= 12:
+        errors.add(
+            field_id,
+            f"There is no month {month}: enter {what}'s date as day/month/year, with the day first, like "
+            f"{DATE_EXAMPLE}.",
+        )
+        return None
+    if year < 1000:
+        errors.add(field_id, f"Enter {what}'s year in full, like {DATE_EXAMPLE}.")
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        errors.add(field_id, f"{date(2000, month, 1):%B} {year} has no day {day}: check {what}'s date.")
+        return None
+
+
+def uk_time(typed: str, field_id: str, errors: FormErrors, *, what: str) -> time | None:
+    """A time of day on the 24-hour clock ("17:00"; "5pm" is read as 17:00), with a problem naming what to type."""
+    value = typed.strip()
+    if not value:
+        errors.add(field_id, f"Enter {what}'s time on the 24-hour clock, like {TIME_EXAMPLE}.")
+        return None
+    found = _TIME.fullmatch(value)
+    hours = int(found.group(1)) if found else -1
+    minutes = int(found.group(2) or 0) if found else -1
+    half = (found.group(3) or "").replace(".", "").lower() if found else ""
+    if found and half and 1 <= hours <= 12:
+        hours = hours % 12 + (12 if half == "pm" else 0)
+    elif found and half:
+        hours = -1  # "17pm", "0am": not a time
+    if found and hours == 24 and minutes == 0:
+        errors.add(field_id, f"Enter {what}'s time from 00:00 to 23:59. For the end of a day, enter 23:59.")
+        return None
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        errors.add(field_id, f"Enter {what}'s time as hours and minutes on the 24-hour clock, like {TIME_EXAMPLE}.")
+        return None
+    return time(hours, minutes)
+
+
 def uk_datetime(day: str, at: str, field_id: str, errors: FormErrors, *, what: str) -> datetime | None:
-    """A date (YYYY-MM-DD, as date inputs send) and a time (HH:MM) in UK time, as a UTC datetime."""
-    if not day.strip():
-        errors.add(field_id, f"Enter {what}'s date.")
+    """A date (26/06/2026) and a time (17:00) in UK time, whatever the browser's language, as a UTC datetime.
+
+    Europe/London decides between GMT and BST. At the clock changes, a time that does not happen (the hour skipped
+    in March) or happens twice (the hour repeated in October) is refused with a message saying which times work,
+    rather than guessed."""
+    parsed_day = uk_date(day, field_id, errors, what=what)
+    parsed_time = uk_time(at, field_id, errors, what=what)
+    if parsed_day is None or parsed_time is None:
         return None
-    try:
-        parsed_day = date.fromisoformat(day.strip())
-    except ValueError:
-        errors.add(field_id, f"Enter {what}'s date as day, month and year, like 2026-07-03.")
-        return None
-    at = at.strip() or "12:00"
-    try:
-        parsed_time = time.fromisoformat(at)
-    except ValueError:
-        errors.add(field_id, f"Enter {what}'s time as hours and minutes on the 24-hour clock, like 17:00.")
-        return None
-    local = datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), tzinfo=UK)
+    local = datetime.combine(parsed_day, parsed_time, tzinfo=UK)
     try:
         utc = as_utc(local)
     except OverflowError:
         errors.add(field_id, f"Enter {what}'s date with a year from now on, like {utc_now().year + 1}.")
         return None
+    on_day = f"{local:%H:%M} on {local.day} {local:%B %Y}"
     if utc.astimezone(UK).replace(tzinfo=None) != local.replace(tzinfo=None):
         # The hour the clocks skip when they go forward: that time never happens in the UK.
         errors.add(
             field_id,
-            f"{local:%H:%M} on {local.day} {local:%B %Y} does not happen in the UK: the clocks go forward an hour "
-            "then. Choose a time after 02:00.",
+            f"{on_day} does not happen in the UK: the clocks go forward an hour then, from 01:00 to 02:00. "
+            "Choose a time before 01:00 or from 02:00.",
+        )
+        return None
+    if local.utcoffset() != local.replace(fold=1).utcoffset():
+        # The hour the clocks repeat when they go back: the time happens twice, an hour apart.
+        errors.add(
+            field_id,
+            f"{on_day} happens twice in the UK: the clocks go back an hour then, from 02:00 to 01:00. "
+            "Choose a time before 01:00 or from 02:00.",
         )
         return None
     return utc
 
 
 def uk_date_value(value: datetime | None) -> str:
-    return "" if value is None else as_utc(value).astimezone(UK).date().isoformat()
+    """A stored time's date as the date field shows it: 26/06/2026, in UK time."""
+    return "" if value is None else f"{as_utc(value).astimezone(UK):%d/%m/%Y}"
 
 
 def uk_time_value(value: datetime | None) -> str:
+    """A stored time as the time field shows it: 17:00, in UK time on the 24-hour clock."""
     return "" if value is None else f"{as_utc(value).astimezone(UK):%H:%M}"
 
 

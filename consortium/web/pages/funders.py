@@ -1,12 +1,13 @@
-"""What a funder opens from a share link (no account): which document this is, its downloads, and a form to check
-that a PDF they hold is exactly one Consortium made (its SHA-256, computed here, looked up with ``verify``)."""
+"""What a funder opens from a share link (no account): which document this is, links to its files (served by
+``consortium.documents.controllers`` at /shared/{token}/{file}), and a form to check that a PDF they hold is exactly
+one Consortium made (its SHA-256, computed here, looked up with ``verify``)."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from litestar import MediaType, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath
 
 from consortium.documents import schemas
@@ -15,7 +16,6 @@ from consortium.errors import BadInput
 from consortium.web.identity import client_address
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest
-from consortium.web.pages.documents import download
 from consortium.web.pages.rendering import render
 
 MAX_PDF_BYTES = 25_000_000  # a 400-member bid document is a few MB
@@ -76,16 +76,6 @@ class SharedPages(PageController):
             },
             status_code=status_code,
         )
-
-    @get("/shared/{token:str}/pdf", name="shared-pdf")
-    async def pdf(self, request: PageRequest, token: FromPath[str]) -> Response[bytes]:
-        content, name = await documents.shared_pdf(token, *_who(request))
-        return download(content, name, "application/pdf")
-
-    @get("/shared/{token:str}/data.json", name="shared-data")
-    async def data(self, request: PageRequest, token: FromPath[str]) -> Response[bytes]:
-        content, name = await documents.shared_snapshot(token, *_who(request))
-        return download(content, name, MediaType.JSON)
 
     @post("/shared/{token:str}/check", request_max_body_size=MAX_PDF_BYTES + 100_000)
     async def check(self, request: PageRequest, token: FromPath[str]) -> Response[Any]:

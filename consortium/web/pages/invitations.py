@@ -15,19 +15,20 @@ from litestar.params import FromPath
 
 from consortium.accounts import resets
 from consortium.accounts import services as accounts
-from consortium.accounts.controllers import session_cookie
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.bids import invitations, schemas
 from consortium.errors import ServiceError
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
-from consortium.organisations.schemas import ORG_TYPE_NAMES, OrganisationCreate
+from consortium.organisations.schemas import OrganisationCreate
+from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.members import check_contact_details
 from consortium.web.pages.rendering import redirect, render
+from consortium.words import ORG_TYPE_NAMES
 
 MAX_CSV_BYTES = 100_000
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "text/comma-separated-values"}

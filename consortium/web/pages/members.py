@@ -22,6 +22,7 @@ from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest
 from consortium.web.pages.rendering import redirect, render
+from consortium.words import ORG_TYPE_NAMES, count_text
 
 Query = Annotated[str, QueryParameter(name="q", required=False, max_length=100)]
 SEARCH_LIMIT = 12
@@ -231,8 +232,11 @@ class OrganisationPages(PageController):
                 "errors": errors,
                 "editable": user.acts_for(organisation.id),
                 "kept": await bids_keeping_earlier_details(organisation.id),
-                "org_types": [(key, name, None) for key, name in schemas.ORG_TYPE_NAMES.items()],
+                "org_types": [(key, name, None) for key, name in ORG_TYPE_NAMES.items()],
                 "prefixes": SUPPORTED_PREFIXES,
+                "homes_check": organisations.homes_disagreement(
+                    organisation, await organisations.read_coverage(user, organisation.id)
+                ),
             },
             status_code=status_code,
         )
@@ -263,7 +267,7 @@ class OrganisationPages(PageController):
                 errors.add_service_error(error, {"districts": "paste"}, default="paste")
             else:
                 count = len(saved.districts)
-                message = f"Saved: your organisation covers {count} district{'s' if count != 1 else ''}."
+                message = f"Saved: your organisation covers {count_text(count, 'district')}."
                 return redirect(request, f"/organisations/{organisation_id}/coverage", message)
         coverage = await organisations.read_coverage(user, organisation_id)
         return await self._coverage_page(request, user, organisation, coverage, "", errors, typed, status_code=422)
@@ -312,6 +316,7 @@ class OrganisationPages(PageController):
                 "errors": errors,
                 "typed": typed or {"typed": {}, "removed": set(), "paste": "", "paste_mode": "add"},
                 "map": views.coverage_map({c.district_code: c.homes for c in coverage.districts}),
+                "homes_check": organisations.homes_disagreement(organisation, coverage),
             },
             status_code=status_code,
         )

@@ -1,11 +1,15 @@
 """A member's pledge: the form (amount in pounds, themes, districts, board approval, conditions), saving a draft,
 submitting, withdrawing, and its history. Every change sends the version the form was loaded with, so a change
-made meanwhile by someone else is never overwritten (the 412 message is shown instead)."""
+made meanwhile by someone else is never overwritten (the 412 message is shown instead).
+
+The pages only read the form and show the answer: each button is one use case of ``consortium.pledges.services``
+(make, save and submit, withdraw), which checks everything and reports every problem at once."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
@@ -28,20 +32,16 @@ from consortium.web.pages.common import PageController, PageRequest, member_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
 
 NewPledge = Annotated[bool, QueryParameter(name="new", required=False)]
+# The form's field for each of the services' fields: the districts fieldset, but a district that is not recognised
+# was typed under "Other districts" (the ticked ones come from the organisation's own list).
 PLEDGE_FIELD_IDS = {
     "amount_pence": "amount",
     "purpose": "purpose",
     "themes": "themes",
-    "areas": "areas",  # the districts fieldset; a district that is not recognised is in "other_areas"
+    "areas": "areas",
+    pledges.UNRECOGNISED_DISTRICT: "other_areas",
     "board_approved": "board_approved",
     "conditions": "conditions",
-}
-LABELS = {
-    "amount_pence": "the amount you pledge",
-    "areas.amount_pence": "the amount for a district",
-    "purpose": "what the money is for",
-    "conditions": "the conditions",
-    "themes": "each theme",
 }
 ACTION_MESSAGES = {
     "draft": "Your pledge is saved as a draft, which only your organisation can see. The convenor sees it once you "
@@ -88,8 +88,10 @@ def pledge_values(pledge: schemas.Pledge, covered: set[str]) -> dict[str, Any]:
 
 def read_pledge_form(
     form: FormMultiDict, bid: bid_schemas.Bid, errors: forms.FormErrors
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What was typed (to show again), and the pledge's content for the services."""
+) -> tuple[dict[str, Any], schemas.PledgeUpdate]:
+    """What was typed (to show again), and the pledge's content as far as it could be read: a field whose text is
+    not a value (an amount that is not in pounds) is left out, with what to type instead in ``errors``. Whether
+    the values are right (their limits, the districts, the bid's themes) is the services' to say."""
     values = blank_values(None)
     values["organisation_id"] = forms.text(form, "organisation_id")
     values["amount"] = forms.text(form, "amount")
@@ -100,21 +102,28 @@ def read_pledge_form(
     values["themes_text"] = forms.raw(form, "themes_text").strip()
     values["areas"] = forms.values(form, "areas")
     values["other_areas"] = forms.raw(form, "other_areas").strip()
+    themes = values["themes"] if bid.themes else forms.lines(values["themes_text"])
     amount = forms.pounds(values["amount"], "amount", errors, what="the amount you pledge")
-    if amount is not None and amount < 1:
-        errors.add("amount", "The amount you pledge must be more than £0.")
-    reference = districts()
-    areas: list[dict[str, Any]] = []
+    content = schemas.PledgeUpdate(
+        amount_pence=msgspec.UNSET if amount is None else amount,
+        purpose=values["purpose"],
+        themes=themes,
+        board_approved=values["board_approved"],
+        conditions=values["conditions"],
+    )
     listed = len(values["areas"]) + len(forms.lines(values["other_areas"]))
     if listed > MAX_DISTRICT_ENTRIES:  # a limit before any district is read
         errors.add("areas", f"A pledge can name at most {MAX_DISTRICT_ENTRIES} districts; this one names {listed:,}.")
-        return values, {}
+        return values, content
+    problems_before = len(errors.items)
+    reference = districts()
+    areas: list[schemas.PledgeArea] = []
     for code in values["areas"]:
         typed = forms.text(form, f"area-amount-{code}")
         values["area_amounts"][code] = typed
         name = reference[code].name if code in reference else code
         area_amount = forms.pounds(typed, f"area-amount-{code}", errors, what=f"the amount for {name}", required=False)
-        areas.append({"district_code": code, "amount_pence": area_amount})
+        areas.append(schemas.PledgeArea(district_code=code, amount_pence=area_amount))
     ticked = set(values["areas"])
     for key, typed in form.multi_items():
         code = key.removeprefix("area-amount-")
@@ -133,25 +142,23 @@ def read_pledge_form(
             )
         else:
             name = line
-        areas.append({"district_code": name.strip()[:100], "amount_pence": area_amount})
-    themes = values["themes"] if bid.themes else forms.lines(values["themes_text"])
-    content = {
-        "amount_pence": amount,
-        "purpose": values["purpose"],
-        "themes": themes,
-        "areas": areas,
-        "board_approved": values["board_approved"],
-        "conditions": values["conditions"],
-    }
+        areas.append(schemas.PledgeArea(district_code=name.strip()[:100], amount_pence=area_amount))
+    if len(errors.items) == problems_before:  # every district and amount could be read
+        content.areas = areas
     return values, content
 
 
+def new_pledge(content: schemas.PledgeUpdate, organisation_id: int | None, *, submit: bool) -> schemas.PledgeCreate:
+    """The content read from the form as a new pledge (only called when every field could be read)."""
+    given = {
+        name: value for name in content.__struct_fields__ if (value := getattr(content, name)) is not msgspec.UNSET
+    }
+    return schemas.PledgeCreate(**given, organisation_id=organisation_id, submit=submit)
+
+
 def add_service_error(errors: forms.FormErrors, error: ServiceError) -> None:
-    """A service's refusal on the pledge's field. Districts it could not recognise were typed under "Other
-    districts" (the ticked ones come from the organisation's own list); other problems with the districts, like
-    their amounts, belong to the districts fieldset."""
-    problems = isinstance(error.extra, dict) and "problems" in error.extra
-    errors.add_service_error(error, {**PLEDGE_FIELD_IDS, "areas": "other_areas" if problems else "areas"})
+    """A service's refusal, each problem at its field of the form."""
+    errors.add_service_error(error, PLEDGE_FIELD_IDS)
 
 
 async def submitted_message(user: Principal, bid_id: int, organisation_id: int) -> tuple[str, str]:
@@ -196,20 +203,18 @@ class PledgePages(PageController):
         errors = forms.FormErrors()
         values, content = read_pledge_form(form, bid, errors)
         submit = forms.text(form, "action") == "submit"
-        if not errors:
-            organisation = int(values["organisation_id"]) if values["organisation_id"].isdigit() else None
-            raw = {**content, "organisation_id": organisation, "submit": submit}
-            data = forms.convert(raw, schemas.PledgeCreate, errors, LABELS, PLEDGE_FIELD_IDS)
-            if data is not None:
-                try:
-                    created = await pledges.create_pledge(user, bid_id, data)
-                except ServiceError as error:
-                    add_service_error(errors, error)
-                else:
-                    if not submit:
-                        return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["draft"])
-                    message, kind = await submitted_message(user, bid_id, created.organisation_id)
-                    return redirect(request, f"/pledges/{created.id}", message, kind=kind)
+        organisation = int(values["organisation_id"]) if values["organisation_id"].isdigit() else None
+        try:
+            if errors:  # the rest of the form, checked in the same round
+                await pledges.check_pledge(user, bid_id, content)
+            else:
+                created = await pledges.create_pledge(user, bid_id, new_pledge(content, organisation, submit=submit))
+                if not submit:
+                    return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["draft"])
+                message, kind = await submitted_message(user, bid_id, created.organisation_id)
+                return redirect(request, f"/pledges/{created.id}", message, kind=kind)
+        except ServiceError as error:
+            add_service_error(errors, error)
         return await self._form(request, user, bid, None, values, errors, status_code=422)
 
     @get("/pledges/{pledge_id:int}", name="pledge")
@@ -227,39 +232,22 @@ class PledgePages(PageController):
         form = await request.form()
         errors = forms.FormErrors()
         version = forms.text(form, "version")
-        action = forms.text(form, "action")
+        submit = forms.text(form, "action") == "submit"
         values, content = read_pledge_form(form, bid, errors)
-        if not errors:
-            data = forms.convert(content, schemas.PledgeUpdate, errors, LABELS, PLEDGE_FIELD_IDS)
-            if data is not None:
-                try:
-                    changed = await self._save(user, pledge, data, version, submit=action == "submit")
-                except ServiceError as error:
-                    add_service_error(errors, error)
-                else:
-                    if action != "submit":
-                        said = ACTION_MESSAGES["save" if changed else "unchanged"]
-                        return redirect(request, f"/pledges/{pledge_id}", said, kind="success" if changed else "info")
+        try:
+            if errors:  # the rest of the form, checked in the same round
+                await pledges.check_pledge(user, bid.id, content)
+            else:
+                saved = await pledges.save_pledge(user, pledge_id, content, version, submit=submit)
+                if submit:
                     message, kind = await submitted_message(user, bid.id, pledge.organisation_id)
                     return redirect(request, f"/pledges/{pledge_id}", message, kind=kind)
+                changed = saved.version != pledge.version  # saved as it was: no new version
+                said = ACTION_MESSAGES["save" if changed else "unchanged"]
+                return redirect(request, f"/pledges/{pledge_id}", said, kind="success" if changed else "info")
+        except ServiceError as error:
+            add_service_error(errors, error)
         return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
-
-    async def _save(
-        self, user: Principal, pledge: schemas.Pledge, data: schemas.PledgeUpdate, version: str, *, submit: bool
-    ) -> bool:
-        """Save (and submit, if asked); whether anything changed (saving it as it was makes no new version)."""
-        if pledge.status == "withdrawn":
-            # A withdrawn pledge is submitted again first; then its content can change.
-            if not submit:
-                await pledges.update_pledge(user, pledge.id, data, version)  # refused with the service's words
-            resubmitted = await pledges.submit_pledge(user, pledge.id, version)
-            await pledges.update_pledge(user, pledge.id, data, str(resubmitted.version))
-            return True
-        saved = await pledges.update_pledge(user, pledge.id, data, version)
-        if submit and saved.status != "submitted":
-            await pledges.submit_pledge(user, pledge.id, str(saved.version))
-            return True
-        return saved.version != pledge.version
 
     @post("/pledges/{pledge_id:int}/withdraw")
     async def withdraw(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:

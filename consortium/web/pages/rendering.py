@@ -28,34 +28,35 @@ from litestar.template import TemplateConfig
 from markupsafe import Markup
 
 from consortium.accounts.principal import Principal
+from consortium.analysis import measures
 from consortium.money import format_pence
 from consortium.settings import Settings
-from consortium.timeutil import UK, as_utc, uk_time_text, utc_now
+from consortium.timeutil import as_utc, utc_now
 from consortium.web.identity import provide_principal
 from consortium.web.pages import csrf
+from consortium.words import count_text, date_text, datetime_text, short_datetime_text, status_name
 
 TEMPLATES_DIR = (Path(__file__).resolve().parents[3] / "templates").resolve()
 STATIC_DIR = (Path(__file__).resolve().parents[1] / "static").resolve()
 FLASH_COOKIE = "consortium_flash"
 MAX_FLASH_BYTES = 1500
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    # status -> (words, tag colour)
-    "draft": ("Draft", "grey"),
-    "open": ("Open for pledges", "green"),
-    "locked": ("Locked", "orange"),
-    "submitted": ("Submitted", "blue"),
-    "invited": ("Invited", "grey"),
-    "joined": ("Joined", "blue"),
-    "pending": ("Waiting for your approval", "yellow"),
-    "pledged": ("Draft pledge", "yellow"),
-    "withdrawn": ("Withdrawn", "red"),
-    "expired": ("Expired", "red"),
-    "revoked": ("Cancelled", "red"),
-    "rendering": ("Being made", "yellow"),
-    "ready": ("Ready", "green"),
-    "failed": ("Failed", "red"),
-    "active": ("Active", "green"),
+STATUS_COLOURS: dict[str, str] = {  # a status tag's colour; its words are consortium.words.STATUS_NAMES
+    "draft": "grey",
+    "open": "green",
+    "locked": "orange",
+    "submitted": "blue",
+    "invited": "grey",
+    "joined": "blue",
+    "pending": "yellow",
+    "pledged": "yellow",
+    "withdrawn": "red",
+    "expired": "red",
+    "revoked": "red",
+    "rendering": "yellow",
+    "ready": "green",
+    "failed": "red",
+    "active": "green",
 }
 
 
@@ -71,22 +72,16 @@ def pounds_input(amount_pence: int | None) -> str:
 
 
 def uk_date(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = as_utc(value).astimezone(UK)
-    return f"{local.day} {local:%B %Y}"
+    return date_text(value) if value is not None else ""
 
 
 def uk_short(value: datetime | None) -> str:
     """'3 Jul 2026, 14:05' in UK time (tables)."""
-    if value is None:
-        return ""
-    local = as_utc(value).astimezone(UK)
-    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+    return short_datetime_text(value) if value is not None else ""
 
 
 def uk_time(value: datetime | None) -> str:
-    return uk_time_text(value) if value is not None else ""
+    return datetime_text(value) if value is not None else ""
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
@@ -124,16 +119,12 @@ def time_left(deadline: datetime, now: datetime | None = None) -> str:
     return f"{unit(max(minutes, 1), 'minute')} left"
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
-
-
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, (status.replace("_", " ").capitalize(), "grey"))[0]
+    return status_name(status)
 
 
 def status_colour(status: str) -> str:
-    return STATUS_LABELS.get(status, ("", "grey"))[1]
+    return STATUS_COLOURS.get(status, "grey")
 
 
 @cache
@@ -175,7 +166,7 @@ def build_environment() -> Environment:
         status_colour=status_colour,
         urlquote=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(static=static_url, counted=counted)
+    env.globals.update(static=static_url, counted=count_text, reach=measures.reach)
     return env
 
 

@@ -4,7 +4,7 @@ updated as the convenor types (HTMX), and the rules as raw JSON for those who wa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,16 +13,16 @@ from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 
-from consortium.analysis.rules import AMOUNT_BOUNDS, ORG_TYPES, RULE_KINDS, RuleError, RuleKind, parse_rules
+from consortium.analysis.rules import RULE_KINDS, RuleError, RuleKind, parse_rules
 from consortium.bids import schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
-from consortium.money import format_pence
 from consortium.reference.districts import NATIONS, REGIONS
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
+from consortium.words import ORG_TYPE_NAMES
 
 # What each parameter asks, in words: (kind, parameter) first, then the parameter alone.
 LABELS: dict[tuple[str, str] | str, str] = {
@@ -33,7 +33,7 @@ LABELS: dict[tuple[str, str] | str, str] = {
     ("min_members", "count"): "Fewest members",
     ("min_regions", "count"): "Fewest regions the money reaches",
     ("min_districts", "count"): "Fewest districts the money reaches",
-    ("max_member_share", "percent"): "Largest share of the total one member can hold",
+    ("max_member_share", "percent"): "Largest share of the eligible total one member can hold",
     ("min_homes", "homes"): "Fewest homes managed by the members between them",
     "org_types": "Types of organisation that can take part",
     "area_codes": "Where the money can go",
@@ -94,7 +94,7 @@ def _widget(kind: RuleKind, name: str, annotation: Any) -> str:
 
 def _options(widget: str) -> list[tuple[str, str, None]]:
     if widget == "org_types":
-        return [(key, name, None) for key, name in ORG_TYPES.items()]
+        return [(key, name, None) for key, name in ORG_TYPE_NAMES.items()]
     if widget == "areas":
         return [(code, f"{name} (all of it)", None) for code, name in NATIONS.items() if code.startswith("E")] + [
             (code, name, None) for code, name in REGIONS.items()
@@ -177,45 +177,63 @@ def read_rule(
     return raw, fields
 
 
-def read_rules(form: FormMultiDict, errors: forms.FormErrors) -> tuple[list[dict[str, Any]], list[RuleForm]]:
+def read_rules(
+    form: FormMultiDict, errors: forms.FormErrors, in_use: Collection[str] = ()
+) -> tuple[list[dict[str, Any]], list[RuleForm]]:
+    """The rules ticked on the form. ``in_use``: the bid's rules before, whose unticking (figures still filled in)
+    takes them out; a figure filled in for a rule that was not in use and is not ticked is asked about instead."""
     chosen: list[dict[str, Any]] = []
     shown: list[RuleForm] = []
     for kind in RULE_KINDS.values():
         enabled = forms.checked(form, f"rule-{kind.key}")
         problems_before = len(errors.items)
         raw, fields = read_rule(kind, form, errors if enabled else None)
+        if not enabled and kind.key not in in_use:
+            _filled_but_not_ticked(kind, fields, errors)
         description = None
         if enabled and len(errors.items) == problems_before:
-            try:
-                rule = parse_rules([raw])[0]
-            except RuleError as error:
-                target = fields[0].input_id if fields else f"rule-{kind.key}"
-                for problem in error.problems:
-                    errors.add(target, in_words(problem))
-            else:
-                description = kind.describe(rule)
-                chosen.append(raw)
+            # Whether the rule can be used, alone and with the others, is the services' to say (``bids.check_rules``).
+            chosen.append(raw)
+            description = _describe(kind, raw)
         shown.append(RuleForm(kind.key, kind.scope, kind.title, enabled, fields, description))
-    _check_bounds(chosen, errors)
     return chosen, shown
 
 
-def _check_bounds(chosen: list[dict[str, Any]], errors: forms.FormErrors) -> None:
-    """A smallest above its largest, said at both fields (the service would refuse the pair as a whole)."""
-    amounts = {rule["key"]: rule.get("amount_pence") for rule in chosen}
-    for low_key, high_key, what in AMOUNT_BOUNDS:
-        low, high = amounts.get(low_key), amounts.get(high_key)
-        if low is None or high is None or low <= high:
-            continue
-        errors.add(
-            f"rule-{low_key}-amount_pence",
-            f"The smallest {what} ({format_pence(low)}) is more than the largest {what} ({format_pence(high)}). "
-            f"Lower the smallest {what}, or raise the largest.",
-        )
-        errors.add(
-            f"rule-{high_key}-amount_pence",
-            f"The largest {what} ({format_pence(high)}) is less than the smallest {what} ({format_pence(low)}).",
-        )
+def rule_field_ids() -> dict[str, str]:
+    """The form's field for each kind of rule a service's problem is about ("rules.min_pledge"): its first figure,
+    or its tick box when it has none."""
+    return {
+        f"rules.{form.key}": form.fields[0].input_id if form.fields else form.checkbox_id for form in blank_forms({})
+    }
+
+
+def in_form_order(errors: forms.FormErrors) -> None:
+    """The problems in the order the form shows its rules, as its error summary lists them."""
+    order = [f"rule-{key}" for key in RULE_KINDS]
+
+    def position(item: tuple[str | None, str]) -> int:
+        target = item[0] or ""
+        return next((n for n, box in enumerate(order) if target == box or target.startswith(f"{box}-")), len(order))
+
+    errors.items.sort(key=position)
+
+
+def _filled_but_not_ticked(kind: RuleKind, fields: list[ParamField], errors: forms.FormErrors) -> None:
+    """Without JavaScript (which ticks a rule as its figure is typed), a figure typed for a rule whose box was left
+    unticked would be dropped without a word: say so at the figure instead, and keep it."""
+    filled = next((param for param in fields if param.value), None)
+    if filled is None:
+        return
+    if isinstance(filled.value, list):
+        what = "organisation types" if filled.widget == "org_types" else "regions"
+        did, undo = f"chose {what}", f"untick the {what}"
+    else:
+        what = WHAT.get((kind.key, filled.name), filled.label[:1].lower() + filled.label[1:]).split(",")[0]
+        did, undo = f"filled in {what}", "empty the box"
+    errors.add(
+        filled.input_id,
+        f"You {did} but did not tick “{kind.title}”. Tick “{kind.title}” to use this rule, or {undo} to leave it out.",
+    )
 
 
 def stored_rules(bid: schemas.Bid) -> dict[str, dict[str, Any]]:
@@ -239,14 +257,16 @@ class RulePages(PageController):
     async def save(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
         errors = forms.FormErrors()
-        chosen, shown = read_rules(await request.form(), errors)
-        if not errors:
-            try:
-                await bids.replace_rules(user, bid_id, chosen)
-            except ServiceError as error:
-                errors.add_service_error(error, {"rules": "rules-form"}, default="rules-form")
+        chosen, shown = read_rules(await request.form(), errors, in_use=stored_rules(bid))
+        try:
+            if errors:  # the rules that could be read, checked in the same round
+                bids.checked_rules(chosen)
             else:
+                await bids.replace_rules(user, bid_id, chosen)
                 return redirect(request, f"/bids/{bid_id}/rules", f"Rules saved: {len(chosen)} in use.")
+        except ServiceError as error:
+            errors.add_service_error(error, rule_field_ids(), default="rules-form")
+        in_form_order(errors)
         return await self._page(request, bid, shown, rules_json(bid), errors, status_code=422)
 
     @post("/bids/{bid_id:int}/rules/json")

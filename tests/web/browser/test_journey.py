@@ -248,7 +248,7 @@ def test_the_whole_journey(server: Server, browser: Any, screenshots: Path) -> N
     funder.goto(share_url)
     expect(funder.get_by_role("heading", name="Community Match Fund 2026")).to_be_visible()
     with funder.expect_download() as download_info:
-        funder.get_by_role("link", name="Download the bid (PDF)").click()
+        funder.get_by_role("link", name="Download the PDF").click()
     pdf_path = Path(download_info.value.path())
     assert pdf_path.read_bytes().startswith(b"%PDF")
     funder.set_input_files("#pdf", str(pdf_path))

@@ -1,0 +1,22 @@
+"""The session cookie, set at sign-in (API, pages, accepting an invitation) and cleared at sign-out, in one place so
+every way in sets it alike: HttpOnly, SameSite=Lax, Secure outside development, for the session's lifetime."""
+
+from __future__ import annotations
+
+from litestar.datastructures import Cookie
+
+from consortium.settings import Settings
+from consortium.web.identity import SESSION_COOKIE
+
+
+def session_cookie(settings: Settings, token: str | None) -> Cookie:
+    """The cookie carrying ``token``; with no token, one that tells the browser to forget the session."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token or "",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+        max_age=settings.session_hours * 3600 if token else 0,
+    )
