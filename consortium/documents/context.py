@@ -69,9 +69,9 @@ class BidContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def build_context(snapshot: Snapshot) -> BidContext:
-    """Work out and format everything the bid document shows."""
-    facts = facts_of(snapshot)
+def build_context(snapshot: Snapshot, sha256: str | None = None) -> BidContext:
+    """Work out and format everything the bid document shows. ``sha256``: of the stored snapshot.json."""
+    facts = facts_of(snapshot, sha256)
     bid = snapshot.bid
     return BidContext(
         document=DocumentContext(

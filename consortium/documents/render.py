@@ -333,13 +333,15 @@ def _srgb_profile() -> ColorProfile:
         return ColorProfile(icc, "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
 
 
-def layout_document(snapshot: Snapshot, fetcher: AssetFetcher | None = None, *, drop: str = "") -> Document:
+def layout_document(
+    snapshot: Snapshot, fetcher: AssetFetcher | None = None, *, drop: str = "", sha256: str | None = None
+) -> Document:
     """The laid-out WeasyPrint document (pages and boxes), before it is written as PDF.
 
     ``drop`` lists characters to leave out of the text: those no installed font can draw (see ``render_pdf``).
     """
     fetcher = fetcher or AssetFetcher()
-    ctx = build_context(snapshot)
+    ctx = build_context(snapshot, sha256)
     table = dict.fromkeys(map(ord, drop))
     if table:
         running_title = ctx.document.running_title.translate(table)
@@ -398,24 +400,31 @@ def _write(document: Document, snapshot: Snapshot, snapshot_json: bytes, variant
     return pdf, missing.characters
 
 
-def render_pdf(snapshot: Snapshot, *, variant: Variant = DEFAULT_VARIANT) -> RenderedDocument:
+def render_pdf(
+    snapshot: Snapshot, *, variant: Variant = DEFAULT_VARIANT, snapshot_json: bytes | None = None
+) -> RenderedDocument:
     """Render the bid document for ``snapshot``. The same snapshot and variant always give the same bytes.
 
     Characters that no installed font can draw (emoji, without an emoji font) would come out as .notdef boxes,
     which PDF/UA forbids; when there are any, the document is rendered a second time without them and they are
     listed in ``RenderedDocument.dropped_characters``. snapshot.json keeps every character.
+
+    ``snapshot_json``: the stored bytes the snapshot was read from. They are attached and their digest printed as
+    they are, so a snapshot stored by an earlier release (which re-encoding would change, as new fields with
+    defaults appear) still renders with the digest that verifies it.
     """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    snapshot_json = snapshot_to_json(snapshot)
+    snapshot_json = snapshot_json or snapshot_to_json(snapshot)
+    digest = hashlib.sha256(snapshot_json).hexdigest()
     fetcher = AssetFetcher()
     with paused_garbage_collection():
-        document = layout_document(snapshot, fetcher)
+        document = layout_document(snapshot, fetcher, sha256=digest)
         pdf, missing = _write(document, snapshot, snapshot_json, variant)
         dropped = ""
         if missing:
             dropped = "".join(sorted(missing))
-            document = layout_document(snapshot, fetcher, drop=dropped)
+            document = layout_document(snapshot, fetcher, drop=dropped, sha256=digest)
             pdf, _ = _write(document, snapshot, snapshot_json, variant)
         page_count = len(document.pages)
         del document
@@ -424,7 +433,7 @@ def render_pdf(snapshot: Snapshot, *, variant: Variant = DEFAULT_VARIANT) -> Ren
         sha256=hashlib.sha256(pdf).hexdigest(),
         page_count=page_count,
         variant=variant,
-        snapshot_sha256=hashlib.sha256(snapshot_json).hexdigest(),
+        snapshot_sha256=digest,
         refused_urls=tuple(fetcher.refused),
         dropped_characters=tuple(dropped),
     )

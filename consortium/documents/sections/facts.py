@@ -51,7 +51,8 @@ class Facts:
         return self.names.get(organisation_id, "An organisation no longer in the bid")
 
 
-def facts_of(snapshot: Snapshot) -> Facts:
+def facts_of(snapshot: Snapshot, sha256: str | None = None) -> Facts:
+    """``sha256``: of the stored snapshot.json, when there is one (see ``render_pdf``)."""
     bid, totals, eligibility = snapshot.bid, snapshot.totals, snapshot.eligibility
     results = {r.organisation_id: r for r in eligibility.members}
     members = tuple(sorted(snapshot.members, key=lambda m: (m.name.casefold(), m.organisation_id)))
@@ -62,7 +63,7 @@ def facts_of(snapshot: Snapshot) -> Facts:
     )
     return Facts(
         snapshot=snapshot,
-        sha256=snapshot_sha256(snapshot),
+        sha256=sha256 or snapshot_sha256(snapshot),
         names={m.organisation_id: m.name for m in snapshot.members},
         results=results,
         shares={s.organisation_id: s for s in totals.members},
