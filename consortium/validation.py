@@ -37,6 +37,8 @@ __all__ = [
     "describe_control",
     "find_control",
     "invalid",
+    "too_long",
+    "value_at",
 ]
 
 # C0 controls other than tab and line breaks, DEL, and the bidirectional overrides and isolates that can make
@@ -131,7 +133,15 @@ _LIST_SHORTEST = re.compile(r"Expected `(?:array|object)` of length >= (\d+)")
 _BOUND = re.compile(r"Expected `(?:int|float)` (<=|>=|<|>) (-?[\d.]+)")
 
 
-def _value_at(data: Any, path: str) -> Any:
+def too_long(limit: int, value: Any = None) -> str:
+    """What follows a field's name when its text is over its limit: "must be at most 300 characters long; it has
+    301. Shorten it and send again". The one wording for every way in (the API, the forms, uploads, the command
+    line), so a person reads the same sentence wherever they typed."""
+    sized = f"; it has {len(value):,}" if isinstance(value, str | list | dict) else ""
+    return f"must be at most {limit:,} characters long{sized}. Shorten it and send again"
+
+
+def value_at(data: Any, path: str) -> Any:
     """The value at a msgspec error path ("areas[2].district_code") in plain data, or None."""
     current = data
     for name, index in re.findall(r"\.?([^.\[\]]+)|\[(\d+)\]", path):
@@ -152,10 +162,10 @@ def invalid(
     raw = where.rstrip("`")  # ".contact_name", "[3]", ".areas[2].district_code" or ""
     path = prefix + raw if prefix else raw.removeprefix(".")
     subject = _subject(path, labels)
-    value = _value_at(data, raw) if data is not None and raw else None
+    value = value_at(data, raw) if data is not None and raw else None
     sized = f"; it has {len(value):,}" if isinstance(value, str | list | dict) else ""
     if found := _STR_LONGEST.search(detail):
-        words = f"must be at most {int(found[1]):,} characters long{sized}. Shorten it and send again"
+        words = too_long(int(found[1]), value)
     elif (found := _STR_SHORTEST.search(detail)) and int(found[1]) == 1:
         words = "must not be empty"
     elif found := _STR_SHORTEST.search(detail):

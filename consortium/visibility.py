@@ -97,15 +97,16 @@ READS: tuple[Row, ...] = (
     _row(Subject.MEMBER_LIST, "The bid's member list (API and pages)", OWN, OWN, Y, DOC, N, N, N),
     _row(
         Subject.HEADLINE_FIGURES,
-        "The bid's headline figures: pledged, eligible, match requested, members by status, homes, districts, regions",
+        "The bid's headline figures: pledged by members, eligible pledges, match requested, members by status, "
+        "homes, the districts and regions where members work and those the money reaches",
         Y, Y, Y, DOC, N, N, N,
     ),
     _row(Subject.RULE_VERDICTS, "Every rule's verdict and threshold", Y, Y, Y, DOC, N, N, N),
     _row(Subject.RULE_FAILURES, "Which members fail a rule, and why", OWN, OWN, Y, DOC, N, N, N),
     _row(
         Subject.SHARE_FIGURES,
-        "A member's share of the total, or any figure from which its amount follows (the largest member share "
-        "rule's actual and gap)",
+        "A member's share of the pledged total or of the eligible total, or any figure from which its amount "
+        "follows (the largest member share rule's actual and gap)",
         Y, N, Y, DOC, N, N, N,
     ),
     _row(

@@ -213,3 +213,51 @@ VARIANT_NAMES: dict[str, str] = {
     "pdf/a-3a": "PDF/A-3a: archival and tagged (not marked PDF/UA)",
     "pdf/a-3b": "PDF/A-3b: archival, untagged (for portals that ask for exactly this)",
 }
+
+
+# --- field labels -------------------------------------------------------------------------------------------------
+# How a problem names each field of what was sent ("The amount you pledge must be at least £0.01."), whichever way
+# it came (API, form, upload, command): ``consortium.validation`` writes the sentence, the services pass these.
+# A key names a field ("amount_pence"), each item of a list ("themes[]") or a field of those items
+# ("areas[].amount_pence").
+
+PLEDGE_LABELS: dict[str, str] = {
+    "amount_pence": "the amount you pledge",
+    "purpose": "what the money is for",
+    "themes": "the themes",
+    "themes[]": "each theme",
+    "areas": "the districts",
+    "areas[].district_code": "a district",
+    "areas[].amount_pence": "the amount for a district",
+    "conditions": "the conditions",
+    "organisation_id": "the organisation",
+}
+BID_LABELS: dict[str, str] = {
+    "network_id": "the network",
+    "title": "the bid's title",
+    "funder_name": "the funder's name",
+    "funder_org_id": "the funder's identifier",
+    "programme": "the programme",
+    "deadline": "the deadline",
+    "match_funder_part": "the pounds the funder adds",
+    "match_consortium_part": "the pounds members pledge",
+    "match_cap_pence": "the most the funder will add",
+    "themes": "the themes",
+    "themes[]": "each theme",
+    "rules": "the rules",
+}
+ORGANISATION_LABELS: dict[str, str] = {
+    "name": "the organisation's name",
+    "org_type": "the type of organisation",
+    "org_id": "the identifier",
+    "homes": "the number of homes",
+    "website": "the website",
+    "contact_name": "the contact's name",
+    "contact_email": "the contact email",
+    "description": "the description",
+}
+COVERAGE_LABELS: dict[str, str] = {
+    "districts": "the list of districts",
+    "districts[].district_code": "a district",
+    "districts[].homes": "the homes in a district",
+}

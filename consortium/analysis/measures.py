@@ -194,6 +194,12 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 
+def readme_list() -> str:
+    """The README's list of measures ("How the figures work"), in Markdown: each label with its definition, in the
+    order of ``MEASURES``. tests/analysis/test_measures_readme.py checks the README holds exactly this."""
+    return "".join(f"- **{m.label}**: {m.definition}\n" for m in MEASURES)
+
+
 def share_text(part: int, whole: int, limit_percent: int | None = None) -> str:
     """One member's share of a total, as the largest member share rule writes it: a whole percent rounded down,
     with a decimal (or "just over") when a whole percent would hide that it is over ``limit_percent``."""

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from consortium.analysis.measures import SHARE_OF_PLEDGED
+from consortium.analysis import measures
 
 Scope = Literal["member", "consortium"]
 
@@ -67,7 +67,7 @@ class Eligibility(msgspec.Struct, frozen=True, gc=False):
     without_organisation_id: int | None = None  # set for "what if this member withdraws"
     # The eligible total (Totals.eligible_pence: submitted pledges of members passing every member rule). Read back
     # from a snapshot made before it was recorded, it is 0.
-    eligible_pence: int = 0
+    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()] = 0
     what_if: WhatIf | None = None  # set when these figures are a "what if"
 
 
@@ -93,7 +93,7 @@ class MemberShare(msgspec.Struct, frozen=True, gc=False):
     pledged_pence: int  # submitted pledges
     eligible_pence: int  # 0 when the member fails a member rule or has not joined
     # Of the pledged total (measures.SHARE_OF_PLEDGED), 10000 = 100%, rounded down.
-    share_basis_points: Annotated[int, SHARE_OF_PLEDGED.schema()]
+    share_basis_points: Annotated[int, measures.SHARE_OF_PLEDGED.schema()]
     homes: int
     districts: int  # in its coverage: where it works
     regions: list[str]  # region / nation codes of its coverage: where it works
@@ -103,24 +103,25 @@ class MemberShare(msgspec.Struct, frozen=True, gc=False):
 
 
 class Totals(msgspec.Struct, frozen=True, gc=False):
-    pledged_pence: int  # submitted pledges of joined members
-    eligible_pence: int  # those of members passing every member rule
-    match_requested_pence: int  # eligible × ratio, capped
+    pledged_pence: Annotated[int, measures.PLEDGED.schema()]  # submitted pledges of joined members
+    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()]  # those of members passing every member rule
+    match_requested_pence: Annotated[int, measures.MATCH_REQUESTED.schema()]  # eligible × ratio, capped
     match_capped: bool
     members_by_status: dict[str, int]  # invited / joined / withdrawn
     pledges_by_status: dict[str, int]  # draft / submitted / withdrawn (count, joined members)
-    homes_covered: int
-    districts_covered: int  # where members work (coverage): measures.WORK_DISTRICTS
-    regions_covered: int  # measures.WORK_REGIONS
+    homes_covered: Annotated[int, measures.HOMES.schema()]
+    districts_covered: Annotated[int, measures.WORK_DISTRICTS.schema()]  # where members work (coverage)
+    regions_covered: Annotated[int, measures.WORK_REGIONS.schema()]
     by_region: list[AmountRow]
     by_district: list[AmountRow]
     by_theme: list[AmountRow]
     by_org_type: list[AmountRow]
     overlap: list[OverlapRow]
     members: list[MemberShare]
-    unallocated_pence: int  # money no district could be found for (no areas and no coverage)
+    # Money no district could be found for (no areas and no coverage).
+    unallocated_pence: Annotated[int, measures.UNALLOCATED.schema()]
     # Where the money goes (allocation): measures.MONEY_DISTRICTS and MONEY_REGIONS. Snapshots made before these
     # were recorded read 0; the document counts them from by_district and by_region (measures.money_districts).
-    money_districts: int = 0
-    money_regions: int = 0
+    money_districts: Annotated[int, measures.MONEY_DISTRICTS.schema()] = 0
+    money_regions: Annotated[int, measures.MONEY_REGIONS.schema()] = 0
     what_if: WhatIf | None = None  # set when these figures are a "what if"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from consortium.accounts.principal import Principal
+from consortium.analysis import measures
 from consortium.analysis.eligibility import PreparedBid, evaluate, prepare_bid, verdict, with_pledged_total
 from consortium.analysis.frames import BidFrames, MatchTerms
 from consortium.analysis.results import Eligibility, RuleResult, Totals, WhatIf
@@ -66,16 +67,17 @@ def terms_of(bid: BidRow | Mapping[str, Any]) -> MatchTerms:
 class HeadlineTotals(msgspec.Struct):
     """What every member of a bid may see: the consortium's figures, nobody's individual pledge."""
 
-    pledged_pence: int
-    eligible_pence: int
-    match_requested_pence: int
+    # Each figure as consortium.analysis.measures names it: where members work, and where the money goes.
+    pledged_pence: Annotated[int, measures.PLEDGED.schema()]
+    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()]
+    match_requested_pence: Annotated[int, measures.MATCH_REQUESTED.schema()]
     match_capped: bool
     members_by_status: dict[str, int]
-    homes_covered: int
-    districts_covered: int  # where members work, and where the money goes: consortium.analysis.measures
-    regions_covered: int
-    money_districts: int
-    money_regions: int
+    homes_covered: Annotated[int, measures.HOMES.schema()]
+    districts_covered: Annotated[int, measures.WORK_DISTRICTS.schema()]
+    regions_covered: Annotated[int, measures.WORK_REGIONS.schema()]
+    money_districts: Annotated[int, measures.MONEY_DISTRICTS.schema()]
+    money_regions: Annotated[int, measures.MONEY_REGIONS.schema()]
     what_if: WhatIf | None = None  # set when these figures are a "what if"
 
 
@@ -186,7 +188,7 @@ async def bid_eligibility(
 # Consortium rules whose measured figure is one member's: the largest member's share, with the eligible total every
 # member sees, gives that member's pledge to the pound. Members read such a rule's verdict and limit, not its figure.
 ONE_MEMBERS_FIGURE = frozenset({"max_member_share"})
-FIGURE_NOT_SHOWN = "Not shown to members: it is one member's share of the total"
+FIGURE_NOT_SHOWN = "Not shown to members: it is one member's share of the eligible total"
 
 
 def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:

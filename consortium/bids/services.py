@@ -22,6 +22,7 @@ from consortium.organisations.identifiers import InvalidIdentifier, validate_org
 from consortium.schemas import RuleList
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import Problems, check_each, checked_value
+from consortium.words import BID_LABELS
 
 # A bid moves draft -> open -> locked -> submitted; a locked bid may be reopened before its deadline.
 TRANSITIONS: dict[str, tuple[set[str], str]] = {
@@ -42,22 +43,6 @@ BID_FIELDS = (
     "match_cap_pence",
     "themes",
 )
-# How a problem names each field of a bid's terms ("The bid's title must not be empty.").
-BID_LABELS = {
-    "network_id": "the network",
-    "title": "the bid's title",
-    "funder_name": "the funder's name",
-    "funder_org_id": "the funder's identifier",
-    "programme": "the programme",
-    "deadline": "the deadline",
-    "match_funder_part": "the pounds the funder adds",
-    "match_consortium_part": "the pounds members pledge",
-    "match_cap_pence": "the most the funder will add",
-    "themes": "the themes",
-    "themes[]": "each theme",
-    "rules": "the rules",
-}
-
 # A bid's row (``BidRow``), or the few columns of it a write transaction reads (``bid_for_write``).
 BidState = BidRow | Mapping[str, Any]
 

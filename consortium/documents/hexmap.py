@@ -36,6 +36,9 @@ from consortium.words import count_text, join_names
 # apart from the grey so that "a little" and "nothing" do not look alike in print.
 PALETTE: tuple[str, ...] = ("#b3e0d8", "#6fc2b4", "#2e9c8f", "#17716c", "#0b4546")
 EMPTY_COLOUR = "#e9ecee"
+# Districts that are on the map but whose value is not known (a member's district with no homes given): a pale
+# amber, apart from both the teal classes (a value) and the grey (none), so "not given" never reads as "a little".
+UNKNOWN_COLOUR = "#f1dca0"
 BOUNDARY_COLOUR = "#2a3a3f"
 SWATCH_STROKE = "#8d9a9e"
 
@@ -334,6 +337,8 @@ def hex_map_svg(
     region_labels: bool = True,
     scope: Collection[str] | None = None,
     unit: int = 100,
+    unknown: Collection[str] = (),
+    unknown_label: str = "Not given",
 ) -> str:
     """The UK district hex map shaded by ``values`` (district code -> value; missing or zero means none).
 
@@ -341,12 +346,15 @@ def hex_map_svg(
     ``description`` can add detail (the map adds what it leaves out). Each hex gets a ``<title>`` with the district's
     name and value when ``hex_titles`` is set (useful as tooltips on the web). ``scope`` (region, nation or district
     codes; see ``map_scope``) limits the map to those districts. ``unit`` is the step of band boundaries (100: whole
-    pounds for values in pence; 1 for counts).
+    pounds for values in pence; 1 for counts). Districts in ``unknown`` without a value of their own are drawn in
+    their own colour with their own legend entry, ``unknown_label`` (a member's district whose homes are not given),
+    instead of falling into a band or reading as none.
     """
     ds = districts()
     drawn = districts_in(scope)
     drawn_set = set(drawn)
     in_scope = {code: v for code, v in values.items() if code in drawn_set}
+    unknown_drawn = {code for code in unknown if code in drawn_set and not (in_scope.get(code) or 0) > 0}
     bands = bands_for(in_scope, format_value, unit=unit)
     outside = {code: v for code, v in values.items() if code not in drawn_set and v > 0}
 
@@ -396,9 +404,12 @@ def hex_map_svg(
             f"M{num(x)} {num(y - size)}l{num(half)} {num(size / 2)}v{num(size)}l{num(-half)} {num(size / 2)}"
             f"l{num(-half)} {num(-size / 2)}v{num(-size)}z"
         )
-        fill = colour_for(value, bands)
+        fill = UNKNOWN_COLOUR if code in unknown_drawn else colour_for(value, bands)
         if hex_titles:
-            shown = format_value(value) if value and value > 0 else empty_label.lower()
+            if code in unknown_drawn:
+                shown = unknown_label.lower()
+            else:
+                shown = format_value(value) if value and value > 0 else empty_label.lower()
             parts.append(f'<path d="{path}" fill="{fill}"><title>{esc(ds[code].name)}: {esc(shown)}</title></path>')
         else:
             parts.append(f'<path d="{path}" fill="{fill}"/>')
@@ -416,8 +427,10 @@ def hex_map_svg(
     )
     y += 8
     entries: list[tuple[str, str]] = []
-    if any(not (in_scope.get(code) or 0) > 0 for code in drawn):
+    if any(not (in_scope.get(code) or 0) > 0 and code not in unknown_drawn for code in drawn):
         entries.append((EMPTY_COLOUR, empty_label))
+    if unknown_drawn:
+        entries.append((UNKNOWN_COLOUR, unknown_label))
     entries += [(band.colour, band.label) for band in bands]
     column_width = (WIDTH - 2 * PAD) / LEGEND_COLUMNS
     parts.append('<g class="legend">')

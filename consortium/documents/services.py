@@ -132,9 +132,7 @@ async def render_document(document_id: int) -> None:
         snapshot = snapshot_from_json(row["snapshot_json"])
         # WeasyPrint is CPU-bound and synchronous: a worker thread keeps the event loop serving others.
         stored = row["snapshot_json"].encode()
-        rendered = await anyio.to_thread.run_sync(
-            lambda: render_pdf(snapshot, variant=variant, snapshot_json=stored)
-        )
+        rendered = await anyio.to_thread.run_sync(lambda: render_pdf(snapshot, variant=variant, snapshot_json=stored))
     except Exception as error:
         logger.exception("Rendering document %s failed", document_id)
         await Document.update(

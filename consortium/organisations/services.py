@@ -23,8 +23,8 @@ from consortium.organisations.tables import Coverage, Organisation, Organisation
 from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
-from consortium.validation import checked
-from consortium.words import org_type_name
+from consortium.validation import Problems, check_each
+from consortium.words import COVERAGE_LABELS, ORGANISATION_LABELS, org_type_name
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
@@ -70,29 +70,42 @@ def organisation_out(row: dict[str, Any]) -> schemas.Organisation:
     )
 
 
-async def _clean_profile(values: dict[str, Any], *, organisation_id: int | None) -> dict[str, Any]:
-    if "name" in values:
+def _clean_profile(data: schemas.OrganisationCreate | schemas.OrganisationUpdate, problems: Problems) -> dict[str, Any]:
+    """The profile fields ``data`` gives, as they are stored (trimmed, blanks as None, the identifier in its
+    register's form, the website with its scheme, the email normalised); every problem with them goes on
+    ``problems``, named in ``ORGANISATION_LABELS``' words. A field whose form or size is wrong is not checked again."""
+    check_each(data, problems, ORGANISATION_LABELS)
+    values = {f: getattr(data, f) for f in PROFILE_FIELDS if getattr(data, f) is not msgspec.UNSET}
+    if "name" in values and not problems.on("name"):
         values["name"] = values["name"].strip()
         if not values["name"]:
-            raise BadInput("Enter the organisation's name.", field="name")
-    if values.get("org_id"):
+            problems.add("name", "Enter the organisation's name.")
+    for field in ("org_id", "website", "contact_name", "contact_email"):
+        if field in values and values[field] is not None and not problems.on(field):
+            values[field] = values[field].strip() or None
+    if values.get("org_id") and not problems.on("org_id"):
         try:
             values["org_id"] = validate_org_id(values["org_id"])
         except InvalidIdentifier as error:
-            raise BadInput(str(error), field="org_id") from error
+            problems.add("org_id", str(error))
         # Whether another organisation uses it is a question for each network it is a member of, asked inside the
-        # write (require_identifier_free_in_networks): anyone may type any number, so a global check would tell a
-        # stranger who holds it and let whoever typed it first block the real holder.
-    elif "org_id" in values:
-        values["org_id"] = None
-    for field in ("website", "contact_name", "contact_email"):
-        if field in values and values[field] is not None:
-            values[field] = values[field].strip() or None
-    if values.get("website"):
-        values["website"] = clean_website(values["website"])
-    if values.get("contact_email"):
-        values["contact_email"] = clean_contact_email(values["contact_email"])
+        # write (require_identifier_free): anyone may type any number, so a global check would tell a stranger who
+        # holds it and let whoever typed it first block the real holder.
+    for field, clean in (("website", clean_website), ("contact_email", clean_contact_email)):
+        if values.get(field) and not problems.on(field):
+            with problems.collecting(field):
+                values[field] = clean(values[field])
+    if "description" in values and not problems.on("description"):
+        values["description"] = values["description"].strip()
     return values
+
+
+def check_profile(data: schemas.OrganisationUpdate) -> None:
+    """Every problem with these profile fields at once (``Invalid``), checked as changing the profile checks them:
+    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+    problems = Problems()
+    _clean_profile(data, problems)
+    problems.refuse()
 
 
 # Memberships that hold an identifier in a network: a withdrawn organisation's number is free for the real holder.
@@ -194,8 +207,9 @@ def clean_contact_email(value: str) -> str:
 
 async def create_organisation(principal: Principal, data: schemas.OrganisationCreate) -> int:
     """Create an organisation and make the caller one of its people. Call inside a write transaction."""
-    data = checked(data)
-    values = await _clean_profile({f: getattr(data, f) for f in PROFILE_FIELDS}, organisation_id=None)
+    problems = Problems()
+    values = _clean_profile(data, problems)
+    problems.refuse()
     rows = await Organisation.insert(Organisation(**values)).returning(Organisation.id)
     organisation_id = int(rows[0]["id"])
     await OrganisationUser.insert(OrganisationUser(organisation=organisation_id, user=principal.user_id))
@@ -212,12 +226,14 @@ async def read_organisation(principal: Principal, organisation_id: int) -> schem
 async def update_organisation(
     principal: Principal, organisation_id: int, data: schemas.OrganisationUpdate
 ) -> schemas.Organisation:
-    data = checked(data)
+    """Change the profile: one use case, in one transaction. Every problem with what was sent is reported at once
+    (``Invalid``: 422 with each problem on its field), before anything is written."""
     if not await _visible_to(principal, organisation_id):
         raise NotFound(NOT_FOUND)
     _require_own(principal, organisation_id)
-    changes = {f: getattr(data, f) for f in PROFILE_FIELDS if getattr(data, f) is not msgspec.UNSET}
-    changes = await _clean_profile(changes, organisation_id=organisation_id)
+    problems = Problems()
+    changes = _clean_profile(data, problems)
+    problems.refuse()
     async with write_transaction():
         networks: set[int] = set()
         if changes.get("org_id"):
@@ -331,8 +347,13 @@ async def replace_coverage(
             f"There are only {len(districts())} districts in the UK; the list has {len(data.districts)}.",
             field="districts",
         )
-    data = checked(data)
-    resolved = resolve_coverage(data.districts)
+    problems = Problems()
+    check_each(data, problems, COVERAGE_LABELS)
+    resolved: list[tuple[str, int | None]] = []
+    if not problems:  # a district's name or homes out of shape: say so, rather than "not recognised" as well
+        with problems.collecting():
+            resolved = resolve_coverage(data.districts)
+    problems.refuse()
     async with write_transaction():
         await _keep_locked_bids_as_they_are()
         # The organisation's row locked (PostgreSQL) so two replacements at once run one after the other: otherwise

@@ -29,23 +29,13 @@ from consortium.reference.districts import district_name
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
 from consortium.validation import Problems, check_each
+from consortium.words import PLEDGE_LABELS
 
 NOT_FOUND = "There is no pledge with that number that you can see."
 CONTENT_FIELDS = ("amount_pence", "purpose", "themes", "areas", "board_approved", "conditions")
 MAX_AREAS = 400
-# How a problem names each field of a pledge ("The amount you pledge must be at least £0.01."). A district that is
-# not recognised is a problem on "areas.district_code" (a form lists it where such districts were typed).
-PLEDGE_LABELS = {
-    "amount_pence": "the amount you pledge",
-    "purpose": "what the money is for",
-    "themes": "the themes",
-    "themes[]": "each theme",
-    "areas": "the districts",
-    "areas[].district_code": "a district",
-    "areas[].amount_pence": "the amount for a district",
-    "conditions": "the conditions",
-    "organisation_id": "the organisation",
-}
+# A district that is not recognised is a problem on "areas.district_code" (a form lists it where such districts
+# were typed). How a problem names each field: ``consortium.words.PLEDGE_LABELS``.
 UNRECOGNISED_DISTRICT = "areas.district_code"
 
 

@@ -79,7 +79,7 @@ class TotalsView(msgspec.Struct):
     by_org_type: list[AmountRow] | None = None
     overlap: list[OverlapRow] | None = None
     members: list[MemberShare] | None = None
-    unallocated_pence: int | None = None
+    unallocated_pence: Annotated[int | None, measures.UNALLOCATED.schema()] = None
     what_if: WhatIf | None = None  # the change asked (?without=, ?organisation=&pledged_pence=), when one was
 
 

@@ -208,11 +208,11 @@ def dashboard_places(places: Places, totals: Totals, html: str) -> None:
     """The convenor's dashboard: its figures and footnote (views.py, _live_figures.html)."""
     words = text_of(html)
     for figure, label in (
-        ("pledged_pence", "Pledged"),
-        ("eligible_pence", "Eligible"),
-        ("match_requested_pence", "Match requested"),
+        ("pledged_pence", measures.PLEDGED.label),
+        ("eligible_pence", measures.ELIGIBLE.label),
+        ("match_requested_pence", measures.MATCH_REQUESTED.label),
     ):
-        stat = re.search(rf'<p class="stat__label">{label}</p>\s*<p class="stat__value">([^<]*)</p>', html)
+        stat = re.search(rf'<p class="stat__label">{re.escape(label)}</p>\s*<p class="stat__value">([^<]*)</p>', html)
         assert stat, label
         places.add(figure, "dashboard", pence(stat.group(1)))
     places.add("joined", "dashboard", number(re.search(r"(\d[\d,]*) members? joined", words).group(1)))  # type: ignore[union-attr]

@@ -22,6 +22,7 @@ from consortium.documents.charts import compact_pounds, esc
 from consortium.documents.hexmap import (
     EMPTY_COLOUR,
     PALETTE,
+    UNKNOWN_COLOUR,
     Band,
     bands_for,
     colour_for,
@@ -441,3 +442,33 @@ def test_an_england_only_bid_prints_england_and_says_what_it_leaves_out(factorie
     for name in ("Scotland", "Wales", "Northern Ireland"):
         assert f" {name} " not in page.split("Where the money goes")[1].split("Money allocated")[0]
     assert "South West" in page and "Yorkshire and The Humber" in page
+
+
+def test_districts_without_a_value_are_their_own_state() -> None:
+    # A member's districts with homes given are shaded by their homes; those without are "Homes not given", in a
+    # colour of their own and their own legend entry, however many distinct values the others have (more than five
+    # used to put a stand-in value of 1 into the lowest band, "Under 100 homes").
+    homes = {"E08000035": 120, "E08000036": 480, "E08000034": 2_000, "E06000010": 9_000, "E08000032": 35_000}
+    homes |= {"E08000033": 70_000}
+    unknown = ["E06000014", "E08000017"]
+    svg = _map(
+        homes,
+        legend_title="Homes you manage",
+        format_value=lambda v: f"{v:,} homes",
+        empty_label="Not one of yours",
+        unit=1,
+        unknown=[*unknown, "E08000035"],  # a district with a value keeps it
+        unknown_label="Homes not given",
+    )
+    by_code = {h.code: h for h in _hexes(svg)}
+    assert {by_code[c].fill for c in unknown} == {UNKNOWN_COLOUR}
+    assert all(by_code[c].title.endswith(": homes not given") for c in unknown)
+    bands = bands_for(homes, lambda v: f"{v:,} homes", unit=1)
+    assert len(bands) > 1 and UNKNOWN_COLOUR not in {b.colour for b in bands} | {EMPTY_COLOUR}
+    assert by_code["E08000035"].fill == colour_for(120, bands) != UNKNOWN_COLOUR
+    assert all(by_code[c].fill in {b.colour for b in bands} for c in homes)
+    legend = [t.text for t in _parse(svg).iter(f"{SVG}text") if t.text]
+    assert "Homes not given" in legend and "Not one of yours" in legend
+    assert not any(label.startswith(("Under", "Up to")) for label in legend)  # no stand-in value in a band
+    # Without unknown districts the legend has no such entry.
+    assert "Homes not given" not in _map(homes, unit=1, unknown_label="Homes not given")

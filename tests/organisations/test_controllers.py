@@ -47,3 +47,25 @@ async def test_convenor_reads_but_cannot_edit_a_members_organisation(client: Cli
     assert (
         await client.patch(f"/api/v1/organisations/{org_id}", json={"homes": 1}, headers=headers)
     ).status_code == 403
+
+
+async def test_every_problem_with_a_profile_change_is_answered_at_once_and_nothing_is_saved(client: Client) -> None:
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    org_id, member = await join(client, headers, bid["id"], organisation("Ashbrook Homes"))
+    url = f"/api/v1/organisations/{org_id}"
+    before = (await client.get(url, headers=member)).json()
+    sent = {
+        "name": "   ",
+        "org_id": "GB-XYZ-1",
+        "website": "javascript:alert(1)",
+        "contact_email": "not an address",
+    }
+    answer = await client.patch(url, json=sent, headers=member)
+    assert answer.status_code == 422, answer.text
+    fields = answer.json()["fields"]
+    assert sorted(fields) == ["contact_email", "name", "org_id", "website"]
+    assert fields["name"] == ["Enter the organisation's name."]
+    assert "GB-XYZ" in fields["org_id"][0] and "web address" in fields["website"][0]
+    assert len(answer.json()["errors"]) == 4
+    assert (await client.get(url, headers=member)).json() == before

@@ -126,9 +126,8 @@ async def test_forms_refuse_text_longer_than_its_field(client: Client, scene: Sc
         await sign_in(client, who)
         before = await everything()
         answer = await post_form(client, path, fields, page=page)
-        # 300; a theme 100. The pages of bids and pledges give the services' words ("at most 300 characters long;
-        # it has 301"), the others their form's ("300 characters or fewer").
-        assert_refused_at(answer, field_id, "characters")
+        # 300; a theme 100. Every page says it in the services' words ("at most 300 characters long; it has 301").
+        assert_refused_at(answer, field_id, "characters long; it has")
         assert await everything() == before, path
     await sign_in(client, ANA)
     before = await everything()
@@ -141,7 +140,7 @@ async def test_forms_refuse_text_longer_than_its_field(client: Client, scene: Sc
     assert_refused_at(answer, "purpose", "at most 20,000 characters long; it has 20,001")
     profile = {"name": "Ashbrook Homes", "org_type": "housing_association", "description": long_text}
     answer = await post_form(client, f"/organisations/{scene.ana_org}", profile)
-    assert_refused_at(answer, "description", "20,000 characters or fewer")
+    assert_refused_at(answer, "description", "at most 20,000 characters long; it has 20,001")
     assert await everything() == before
 
 
@@ -171,7 +170,7 @@ async def test_share_link_labels_are_checked_on_the_form(client: Client, scene: 
     await sign_in(client, CONVENOR)
     page = f"/bids/{scene.bid_id}/documents"
     before = await everything()
-    for label, expected in ((bad, words), ("x" * 301, "300 characters or fewer")):
+    for label, expected in ((bad, words), ("x" * 301, "at most 300 characters long; it has 301")):
         answer = await post_form(
             client, f"/documents/{document_id}/share-links", {"label": label, "days": "7"}, page=page
         )
@@ -193,7 +192,7 @@ async def test_joining_refuses_control_characters_at_the_field(
         answer = await post_form(client, link, {**typed, field_id: bad})
         assert_refused_at(answer, field_id, words, "not allowed")
     answer = await post_form(client, link, {**typed, "name": "x" * 301})
-    assert_refused_at(answer, "name", "300 characters or fewer")
+    assert_refused_at(answer, "name", "at most 300 characters long; it has 301")
     assert await everything() == before
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from consortium.analysis import measures
 from tests.factories import Client, convenor, open_bid
 from tests.web.conftest import ANA, CONVENOR, RULES, Scene
 from tests.web.helpers import error_links, form_token, post_form, sign_in, text_of
@@ -100,7 +101,7 @@ async def test_dashboard_shows_totals_gaps_members_and_the_map(client: Client, s
     page = await client.get(f"/bids/{scene.bid_id}")
     assert page.status_code == 200
     words = text_of(page.text)
-    assert "Pledged £2,500" in words
+    assert f"{measures.PLEDGED.label} £2,500" in words  # labelled as the API, document and CLI label it
     assert "The bid does not meet every rule yet" in words
     assert "Each member pledges at least £1,000" in words
     assert "Ashbrook Homes" in words and "Pennine Housing" in words

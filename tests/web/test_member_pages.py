@@ -105,6 +105,13 @@ async def test_profile_form_explains_identifiers_and_keeps_values(client: Client
     assert "We don't support the prefix GB-XYZ" in text_of(bad.text) and 'value="GB-XYZ-1"' in bad.text
     both = await post_form(client, path, {**values, "name": "", "homes": "many"})
     assert error_links(both.text) == ["name", "org_id", "homes"]  # every problem at once
+    contact = {"website": "javascript:alert(1)", "contact_name": "x" * 301, "contact_email": "nobody"}
+    all_of_them = await post_form(client, path, {**values, "name": "", "homes": "many", **contact})
+    assert all_of_them.status_code == 422
+    assert error_links(all_of_them.text) == ["name", "org_id", "homes", "website", "contact_name", "contact_email"]
+    said = text_of(all_of_them.text)
+    assert "The contact's name must be at most 300 characters long; it has 301." in said
+    assert 'value="javascript:alert(1)"' in all_of_them.text and 'value="many"' in all_of_them.text
     good = await post_form(client, path, {**values, "org_id": "GB-SHPE-L0123", "contact_name": "Ana"})
     assert good.status_code == 303
     read = (await client.get(f"/api/v1/organisations/{scene.ana_org}", headers=scene.ana_headers)).json()

@@ -12,6 +12,7 @@ from consortium.accounts import services as accounts
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.errors import ServiceError
+from consortium.validation import too_long
 from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, client_address
 from consortium.web.pages import forms
@@ -93,7 +94,7 @@ class AccountPages(PageController):
         values = {"token_name": forms.text(form, "token_name"), "token_days": forms.text(form, "token_days")}
         errors = forms.FormErrors()
         if len(values["token_name"]) > 300:
-            errors.add("token_name", "The token's name must be 300 characters or fewer.")
+            errors.add("token_name", f"The token's name {too_long(300, values['token_name'])}.")
         forms.refuse_control_characters(values, errors, {"token_name": "the token's name", "token_days": "the days"})
         days = forms.whole_number(
             values["token_days"],

@@ -7,7 +7,7 @@ its message; what a person typed is sent back into the form so nothing is lost.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -19,7 +19,7 @@ from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.timeutil import UK, as_utc, utc_now
-from consortium.validation import Invalid, control_message, find_control
+from consortium.validation import Invalid, control_message, find_control, too_long, value_at
 
 
 @dataclass
@@ -53,6 +53,12 @@ class FormErrors:
                 self.add(target, str(problem))
             return
         self.add(target, error.message)
+
+    def in_order(self, field_ids: Sequence[str]) -> None:
+        """Put the problems in the order of the form's fields (``field_ids``), as the summary lists them: those the
+        form found reading it and those the services found come together. Problems on no listed field go last."""
+        place = {field_id: index for index, field_id in enumerate(field_ids)}
+        self.items.sort(key=lambda item: place.get(item[0] or "", len(place)))
 
     def for_field(self, field_id: str) -> str | None:
         messages = [message for target, message in self.items if target == field_id]
@@ -337,7 +343,7 @@ def convert(
         if limit and "Expected `array`" in message:
             errors.add(target, f"List at most {int(limit.group(1)):,} {name.replace('_', ' ')}.")
         elif limit:
-            errors.add(target, f"{label[:1].upper()}{label[1:]} must be {int(limit.group(1)):,} characters or fewer.")
+            errors.add(target, f"{label[:1].upper()}{label[1:]} {too_long(int(limit.group(1)), value_at(data, path))}.")
         elif "length >= 1" in message:
             errors.add(target, f"Enter {label}.")
         elif bound:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
@@ -26,15 +27,7 @@ from consortium.words import ORG_TYPE_NAMES, count_text
 
 Query = Annotated[str, QueryParameter(name="q", required=False, max_length=100)]
 SEARCH_LIMIT = 12
-PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
-PROFILE_LABELS = {
-    "name": "the organisation's name",
-    "org_id": "the identifier",
-    "website": "the website",
-    "contact_name": "the contact's name",
-    "contact_email": "the contact email",
-    "description": "the description",
-}
+PROFILE_FIELD_IDS = {name: name for name in organisations.PROFILE_FIELDS}  # each field's form id is its name
 _HOMES_AT_END = re.compile(r"^(.*?)[\s,;:]+(\d[\d,]*)\s*(?:homes?)?$", re.IGNORECASE)
 # A district, then something after its last comma, semicolon, colon or tab (or a space, when it has a figure or a
 # minus sign in it): a number of homes that is not a whole number, like "Leeds, -5" or "Leeds, abc".
@@ -160,8 +153,31 @@ def read_coverage_form(
     return rows, {"typed": typed, "removed": removed, "paste": pasted, "paste_mode": forms.text(form, "paste_mode")}
 
 
+def read_profile_form(
+    form: FormMultiDict, errors: forms.FormErrors
+) -> tuple[dict[str, str], schemas.OrganisationUpdate]:
+    """What was typed (to show again), and the profile as far as it could be read: homes that are not a whole
+    number are left out, with what to type instead in ``errors``. Whether the rest is right is the services' to
+    say (``organisations.update_organisation`` checks every field)."""
+    values = {key: forms.text(form, key) for key in organisations.PROFILE_FIELDS}
+    values["description"] = forms.raw(form, "description").strip()
+    homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
+    data = schemas.OrganisationUpdate(
+        name=values["name"],
+        org_type=values["org_type"],  # type: ignore[arg-type]  # checked by the services, as the API's is
+        org_id=values["org_id"] or None,
+        homes=msgspec.UNSET if errors else homes,
+        website=values["website"] or None,
+        contact_name=values["contact_name"] or None,
+        contact_email=values["contact_email"] or None,
+        description=values["description"],
+    )
+    return values, data
+
+
 def check_contact_details(values: dict[str, str], errors: forms.FormErrors) -> None:
-    """The website and contact email problems, shown with the form's other problems (the services check again)."""
+    """The website and contact email problems, shown with the form's other problems (the services check again).
+    Used by the invitation page, whose new organisation is made with the account (``web.pages.invitations``)."""
     for field_id, check in (
         ("website", organisations.clean_website),
         ("contact_email", organisations.clean_contact_email),
@@ -189,28 +205,17 @@ class OrganisationPages(PageController):
         organisation = await _own(user, organisation_id)
         if not user.acts_for(organisation_id):
             raise NotFound(organisations.NOT_FOUND)
-        form = await request.form()
-        values = {key: forms.text(form, key) for key in PROFILE_FIELDS}
-        values["description"] = forms.raw(form, "description").strip()
         errors = forms.FormErrors()
-        if not values["name"]:
-            errors.add("name", "Enter the organisation's name.")
-        forms.check_identifier(values["org_id"], "org_id", errors)
-        homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
-        check_contact_details(values, errors)
-        if not errors:
-            raw: dict[str, Any] = {k: (v or None) for k, v in values.items()}
-            raw |= {"homes": homes, "description": values["description"], "name": values["name"]}
-            data = forms.convert(raw, schemas.OrganisationUpdate, errors, PROFILE_LABELS)
-            if data is not None:
-                try:
-                    await organisations.update_organisation(user, organisation_id, data)
-                except ServiceError as error:
-                    errors.add_service_error(error, {f: f for f in PROFILE_FIELDS})
-                else:
-                    return redirect(
-                        request, f"/organisations/{organisation_id}", "Your organisation's details are saved."
-                    )
+        values, data = read_profile_form(await request.form(), errors)
+        try:
+            if errors:  # the rest of the form, checked in the same round
+                organisations.check_profile(data)
+            else:
+                await organisations.update_organisation(user, organisation_id, data)
+                return redirect(request, f"/organisations/{organisation_id}", "Your organisation's details are saved.")
+        except ServiceError as error:
+            errors.add_service_error(error, PROFILE_FIELD_IDS)
+        errors.in_order(organisations.PROFILE_FIELDS)
         return await self._profile(request, user, organisation, values, errors, status_code=422)
 
     async def _profile(

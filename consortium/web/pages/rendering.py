@@ -166,7 +166,8 @@ def build_environment() -> Environment:
         status_colour=status_colour,
         urlquote=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(static=static_url, counted=count_text, reach=measures.reach)
+    # measures: every figure's label (measures.PLEDGED.label ...), the same words as the API, document and CLI.
+    env.globals.update(static=static_url, counted=count_text, reach=measures.reach, measures=measures)
     return env
 
 

@@ -217,12 +217,9 @@ def region_bars(totals: Totals, id_prefix: str = "region-bars") -> Markup:
 
 
 def coverage_map(homes: dict[str, int | None], id_prefix: str = "coverage-map") -> Markup:
-    """A member's own districts, shaded by the homes it manages in each (covered but not counted: lightest)."""
-    values = {code: (count if count else 1) for code, count in homes.items()}
-
-    def homes_text(value: int) -> str:
-        return "homes not given" if value == 1 else f"{value:,} homes"
-
+    """A member's own districts, shaded by the homes it manages in each; a district whose homes are not given is
+    drawn in a colour of its own ("Homes not given"), never as a small number of homes."""
+    values = {code: count for code, count in homes.items() if count}
     return svg(
         hex_map_svg(
             values,
@@ -230,8 +227,11 @@ def coverage_map(homes: dict[str, int | None], id_prefix: str = "coverage-map") 
             description="Each hexagon is a local authority district; yours are shaded by the homes you manage there.",
             legend_title="Homes you manage",
             id_prefix=id_prefix,
-            format_value=homes_text,
+            format_value=lambda value: count_text(value, "home"),
             empty_label="Not one of yours",
+            unit=1,
+            unknown=[code for code, count in homes.items() if not count],
+            unknown_label="Homes not given",
         )
     )
 
