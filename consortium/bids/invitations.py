@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from consortium.accounts import services as accounts
+from consortium.accounts.passwords import check_new_password
 from consortium.accounts.principal import Principal
 from consortium.accounts.schemas import NewToken
 from consortium.accounts.security import new_token, token_digest
@@ -22,10 +23,10 @@ from consortium.db import update_locked, write_transaction
 from consortium.errors import SAME_CHANGE_AT_ONCE, BadInput, Conflict, Gone, NotFound, NotSignedIn, is_unique_violation
 from consortium.organisations import services as organisations
 from consortium.pledges.tables import Pledge
-from consortium.schemas import MAX_INVITATIONS
+from consortium.schemas import MAX_INVITATIONS, Password, ShortText
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
-from consortium.validation import CONTROL
+from consortium.validation import CONTROL, Invalid, Problems, check_each
 
 MAX_BATCH = MAX_INVITATIONS
 EMAIL_LENGTH = 320  # consortium.schemas.Email
@@ -317,15 +318,57 @@ DIFFERENT_ADDRESS = (
 )
 
 
+class _NewPerson(msgspec.Struct):
+    """The person's own fields of ``AcceptInvitation``, checked on their own (``check_each``)."""
+
+    name: ShortText
+    password: Password
+
+
+PERSON_LABELS = {"name": "your name", "password": "your password"}
+
+
+async def _acceptance_problems(principal: Principal | None, invited: str, data: schemas.AcceptInvitation) -> Problems:
+    """Every problem with what was sent to accept an invitation to ``invited``: a new person's name and password
+    (as ``accounts.create_user`` checks them) and a new organisation's fields (as ``create_organisation`` checks
+    them, each on "organisation.<field>"), so one answer lists them all."""
+    problems = Problems()
+    if principal is None:
+        check_each(_NewPerson(name=data.name, password=data.password), problems, PERSON_LABELS)
+        if not problems.on("name") and not data.name.strip():
+            problems.add("name", "Enter your name.")
+        if not problems.on("password"):
+            with problems.collecting():
+                await check_new_password(data.password, email=invited, name=data.name.strip())
+    if data.organisation_id is None and data.organisation is None:
+        problems.add("organisation", "Tell us about your organisation, or choose one you already act for.")
+    elif data.organisation_id is None and data.organisation is not None:
+        try:
+            organisations.check_profile(data.organisation)
+        except Invalid as error:
+            for path, message in error.problems:
+                problems.add(f"organisation.{path}" if path else "organisation", message)
+    return problems
+
+
+async def check_acceptance(principal: Principal | None, token: str, data: schemas.AcceptInvitation) -> None:
+    """Every problem ``accept_invitation`` would find with ``data`` before it writes (``Invalid``), without joining:
+    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+    found = await _usable_invitation(token)
+    (await _acceptance_problems(principal, str(found["email"]), data)).refuse()
+
+
 async def accept_invitation(
     principal: Principal | None, token: str, data: schemas.AcceptInvitation
 ) -> tuple[schemas.Accepted, Principal]:
     """Join the bid: as the signed-in person, or as a new person created here, with a new organisation or one
     the person already acts for. Everything happens in one transaction. Someone signed in under another address
-    than the one invited joins "pending": the convenor approves (or refuses) before they see anything of the bid."""
-    if data.organisation is None and data.organisation_id is None:
-        raise BadInput("Tell us about your organisation, or choose one you already act for.", field="organisation")
+    than the one invited joins "pending": the convenor approves (or refuses) before they see anything of the bid.
+
+    Every problem with the person's name and password and the new organisation's fields is reported at once
+    (``Invalid``: "name", "password", "organisation" or "organisation.<field>"), before anything is written."""
     found = await _usable_invitation(token)  # 404 or 410 before anything is locked
+    (await _acceptance_problems(principal, str(found["email"]), data)).refuse()
     try:
         return await _accept(principal, token, found, data)
     except Exception as error:

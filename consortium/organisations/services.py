@@ -24,10 +24,11 @@ from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
 from consortium.timeutil import utc_now
 from consortium.validation import Problems, check_each
-from consortium.words import COVERAGE_LABELS, ORGANISATION_LABELS, org_type_name
+from consortium.words import COVERAGE_LABELS, ORG_TYPE_NAMES, ORGANISATION_LABELS, org_type_name
 
 NOT_FOUND = "There is no organisation with that number that you can see."
 PROFILE_FIELDS = ("name", "org_type", "org_id", "homes", "website", "contact_name", "contact_email", "description")
+CHOOSE_ORG_TYPE = "Choose the type of organisation: " + ", ".join(n.lower() for n in ORG_TYPE_NAMES.values()) + "."
 
 
 async def _visible_to(principal: Principal, organisation_id: int) -> bool:
@@ -74,7 +75,16 @@ def _clean_profile(data: schemas.OrganisationCreate | schemas.OrganisationUpdate
     """The profile fields ``data`` gives, as they are stored (trimmed, blanks as None, the identifier in its
     register's form, the website with its scheme, the email normalised); every problem with them goes on
     ``problems``, named in ``ORGANISATION_LABELS``' words. A field whose form or size is wrong is not checked again."""
+    found_before = len(problems.items)
     check_each(data, problems, ORGANISATION_LABELS)
+    # msgspec's words for a blank name and an unknown type ("must not be empty", "invalid enum value") say what is
+    # wrong but not what to do: say what to enter instead, in their place.
+    instead = {}
+    if data.name == "":
+        instead["name"] = "Enter the organisation's name."
+    if data.org_type is not msgspec.UNSET and data.org_type not in ORG_TYPE_NAMES:
+        instead["org_type"] = CHOOSE_ORG_TYPE
+    problems.items[found_before:] = [(p, instead.get(p or "", m)) for p, m in problems.items[found_before:]]
     values = {f: getattr(data, f) for f in PROFILE_FIELDS if getattr(data, f) is not msgspec.UNSET}
     if "name" in values and not problems.on("name"):
         values["name"] = values["name"].strip()
@@ -100,9 +110,10 @@ def _clean_profile(data: schemas.OrganisationCreate | schemas.OrganisationUpdate
     return values
 
 
-def check_profile(data: schemas.OrganisationUpdate) -> None:
-    """Every problem with these profile fields at once (``Invalid``), checked as changing the profile checks them:
-    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+def check_profile(data: schemas.OrganisationCreate | schemas.OrganisationUpdate) -> None:
+    """Every problem with these profile fields at once (``Invalid``), checked as creating or changing the profile
+    checks them: for a form some of whose fields could not be read, so the rest are reported in the same round, and
+    for a use case that checks a new organisation with its other input (``bids.invitations.accept_invitation``)."""
     problems = Problems()
     _clean_profile(data, problems)
     problems.refuse()

@@ -141,11 +141,16 @@ def _unreadable_body(detail: str) -> str | None:
 
 def validation_error_response(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
     items = [i for i in error.extra if isinstance(i, dict)] if isinstance(error.extra, list) else []
+    fields: dict[str, list[str]] = {}  # as a service's 422 groups them: each problem under the field it is about
     if any(str(i.get("message")) == "'data'" for i in items):  # the handler's body was missing altogether
         problems: list[str] = []
         message = "This request needs a JSON body; none was sent. See /schema for the fields this address takes."
     else:
         problems = [_explain(i) for i in items]
+        for item, problem in zip(items, problems, strict=True):
+            key = str(item.get("key") or "").removeprefix("$.")
+            if key and key != "data":
+                fields.setdefault(key, []).append(problem)
         message = (
             "Some of what was sent is not in the right form: " + "; ".join(problems) + "."
             if problems
@@ -154,7 +159,7 @@ def validation_error_response(request: Request[Any, Any, Any], error: Validation
     if is_page_request(request):
         return page_error_response(request, 400, message)
     return Response(
-        _body(400, "Please check what you entered", message, errors=problems or None),
+        _body(400, "Please check what you entered", message, errors=problems or None, fields=fields or None),
         status_code=400,
         media_type=MediaType.JSON,
     )

@@ -165,3 +165,32 @@ async def test_accepting_answers_what_the_next_writes_need_without_signing_in_ag
     second = await client.post(f"/api/v1/invitations/{token_of(other)}/accept", json=plain)
     assert second.status_code == 201 and second.json()["api_token"] is None and second.json()["csrf_token"]
     client.cookies.clear()
+
+
+async def test_every_problem_with_an_acceptance_is_answered_at_once_and_nothing_is_made(client: Client) -> None:
+    """The person's name and password and each of the new organisation's fields, in one 422 with ``fields``; no
+    account or organisation is made, and the link still works."""
+    network_id, headers = await convenor()
+    bid = await open_bid(client, headers, network_id)
+    token = token_of((await invite(client, headers, bid["id"], "ada@example.org")).json()["invitations"][0])
+    body = {
+        "name": "  ",
+        "password": "qwertyuiopasdfgh",
+        "organisation": organisation(
+            " ", org_id="GB-CHC-12", website="javascript:alert(1)", contact_email="not an address"
+        ),
+    }
+    refused = await client.post(f"/api/v1/invitations/{token}/accept", json=body)
+    assert refused.status_code == 422, refused.text
+    fields = refused.json()["fields"]
+    assert set(fields) == {"name", "password", "organisation"}
+    assert fields["name"] == ["Enter your name."]
+    assert fields["password"][0].startswith("That password is too easy to guess.")
+    said = " ".join(fields["organisation"])
+    assert len(fields["organisation"]) == 4
+    for words in ("Enter the organisation's name.", "6 to 8 digits", "Enter the website address", "email address"):
+        assert words in said
+    assert await Invitation.count().where(Invitation.accepted_at.is_not_null()) == 0
+    assert (await client.get(f"/api/v1/invitations/{token}")).status_code == 200
+    kept = {**body, "name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes")}
+    assert (await client.post(f"/api/v1/invitations/{token}/accept", json=kept)).status_code == 201

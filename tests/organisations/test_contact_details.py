@@ -96,7 +96,8 @@ async def test_joining_with_a_bad_website_creates_nothing(client: Client) -> Non
     token = await invitation_token(client, headers, bid["id"], "ada@example.org")
     accept = {"name": "Ada", "password": PASSWORD, "organisation": organisation("Ada Homes", website="javascript:x")}
     refused = await client.post(f"/api/v1/invitations/{token}/accept", json=accept)
-    assert refused.status_code == 422 and refused.json()["field"] == "website"
+    assert refused.status_code == 422 and refused.json()["field"] == "organisation"  # its "website" field
+    assert [m[: len(WEBSITE_PROBLEM)] for m in refused.json()["fields"]["organisation"]] == [WEBSITE_PROBLEM]
     assert await Organisation.count() == 0
     accept["organisation"]["website"] = "adahomes.org.uk"
     assert (await client.post(f"/api/v1/invitations/{token}/accept", json=accept)).status_code == 201

@@ -46,3 +46,13 @@ async def test_bodies_that_are_not_json_say_what_to_fix(client: Client) -> None:
     missing = await client.post("/api/v1/bids", json={"title": "Warm homes"}, headers=headers)
     assert missing.status_code == 400
     assert "network_id is missing; add it" in missing.json()["message"]
+
+
+async def test_a_field_the_decoder_refuses_is_named_in_fields_as_a_services_problems_are(client: Client) -> None:
+    """Scripts read ``fields`` for every refusal: the decoder's (400, the wrong form) and the services' (422)."""
+    _, headers = await convenor()
+    answer = await client.post(
+        "/api/v1/bids", json={"network_id": 1, "title": "x" * 301, "funder_name": "A funder"}, headers=headers
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["fields"] == {"title": ["title must be at most 300 characters long"]}

@@ -175,3 +175,38 @@ async def test_someone_else_signed_in_is_told_the_invitation_was_not_for_them(cl
     await sign_in(client, ANA)
     said = text_of((await client.get(link)).text)
     assert "This invitation was sent to hal@example.org, not to you. If you go on, your organisation waits for" in said
+
+
+async def test_every_problem_on_the_accept_page_is_shown_at_its_field_with_what_was_typed(
+    client: Client, scene: Scene
+) -> None:
+    """One round shows what the form could not read (homes) with everything the service found wrong with the rest,
+    each problem at its own field, in the form's order, and every typed value kept but the password."""
+    await sign_in(client, CONVENOR)
+    link = urlparse(links_in((await invite(client, scene, emails="ivy@example.org")).text)[0]).path
+    client.cookies.clear()
+    typed = {
+        "name": "Ivy\x07",
+        "password": "qwertyuiopasdfgh",
+        "org_name": " ",
+        "org_type": "castle",
+        "org_id": "GB-CHC-12",
+        "homes": "about 900",
+        "website": "javascript:alert(1)",
+        "choice": "new",
+    }
+    answer = await post_form(client, link, typed)
+    assert answer.status_code == 422
+    assert error_links(answer.text) == ["name", "password", "org_name", "org_type", "org_id", "homes", "website"]
+    at_field = dict(re.findall(r'<p class="field-error" id="([^"]+)-error">(.*?)</p>', answer.text, re.S))
+    assert "Your name contains the control character U+0007" in at_field["name"]
+    assert "too easy to guess" in at_field["password"]
+    assert "Enter the organisation's name." in text_of(at_field["org_name"])
+    assert "Choose the type of organisation: housing association" in text_of(at_field["org_type"])
+    assert "6 to 8 digits" in at_field["org_id"]
+    assert "whole number" in at_field["homes"]
+    assert "Enter the website address" in at_field["website"]
+    for kept in ('value="GB-CHC-12"', 'value="about 900"', 'value="javascript:alert(1)"'):
+        assert kept in answer.text
+    assert "qwertyuiopasdfgh" not in answer.text
+    assert (await client.get(link)).status_code == 200  # nothing was used up

@@ -17,7 +17,6 @@ from litestar.datastructures import FormMultiDict, ImmutableMultiDict, MultiDict
 
 from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
-from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.timeutil import UK, as_utc, utc_now
 from consortium.validation import Invalid, control_message, find_control, too_long, value_at
 
@@ -153,16 +152,6 @@ def pounds(value: str, field_id: str, errors: FormErrors, *, what: str, required
         else:
             errors.add(field_id, f"Enter {what} as a number of pounds, like 25000 or 25,000.50.")
         return None
-
-
-def check_identifier(value: str, field_id: str, errors: FormErrors) -> None:
-    """Add the problem with an organisation identifier, when one was typed and does not fit its register: the
-    services would refuse it too, but only after every other problem was fixed."""
-    if value:
-        try:
-            validate_org_id(value)
-        except InvalidIdentifier as error:
-            errors.add(field_id, str(error))
 
 
 def whole_number(

@@ -26,7 +26,6 @@ from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
-from consortium.web.pages.members import check_contact_details
 from consortium.web.pages.rendering import redirect, render
 from consortium.words import ORG_TYPE_NAMES
 
@@ -38,22 +37,20 @@ _ANGLED = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
 MAX_PASTED_CHARS = 200_000
 _CHUNKS = re.compile(r"[,;\n]+")
 
+# The accept use case's field names (consortium.bids.invitations.accept_invitation) -> this form's inputs.
 ACCEPT_FIELD_IDS = {
     "name": "name",
     "password": "password",
-    "org_id": "org_id",
+    "organisation_id": "choice",
     "organisation": "org_name",
-    "org_type": "org_type",
-    "homes": "homes",
-    "website": "website",
+    "organisation.name": "org_name",
+    "organisation.org_type": "org_type",
+    "organisation.org_id": "org_id",
+    "organisation.homes": "homes",
+    "organisation.website": "website",
+    "org_id": "org_id",  # another member of the network has this identifier (found as the organisation joins)
 }
-ORG_LABELS = {
-    "name": "your organisation's name",
-    "org_id": "the identifier",
-    "website": "the website",
-    "contact_name": "the contact's name",
-    "contact_email": "the contact email",
-}
+ACCEPT_FIELD_ORDER = ("name", "password", "choice", "org_name", "org_type", "org_id", "homes", "website")
 
 
 def split_addresses(text: str) -> list[str]:
@@ -265,12 +262,13 @@ class AcceptPages(PageController):
         password = forms.raw(form, "password")
         errors = forms.FormErrors()
         data = self._read(principal, values, password, errors)
-        if data is not None:
-            try:
-                accepted, who = await invitations.accept_invitation(principal, token, data)
-            except ServiceError as error:
-                errors.add_service_error(error, ACCEPT_FIELD_IDS)
+        try:
+            if errors:  # the rest of the form, checked in the same round
+                if data is not None:
+                    await invitations.check_acceptance(principal, token, data)
             else:
+                assert data is not None
+                accepted, who = await invitations.accept_invitation(principal, token, data)
                 cookies: list[Cookie] = []
                 if principal is None:
                     session = await accounts.start_session(
@@ -286,56 +284,32 @@ class AcceptPages(PageController):
                     f"You have joined ‘{info.bid_title}’. Next, add the districts you work in, then make your pledge.",
                     cookies=cookies,
                 )
+        except ServiceError as error:
+            errors.add_service_error(error, ACCEPT_FIELD_IDS)
+        errors.in_order(ACCEPT_FIELD_ORDER)
         return await self._page(request, principal, token, info, values, errors, status_code=422)
 
     def _read(
         self, principal: Principal | None, values: dict[str, str], password: str, errors: forms.FormErrors
     ) -> schemas.AcceptInvitation | None:
-        if principal is None:
-            if not values["name"]:
-                errors.add("name", "Enter your name.")
-            if len(password) < MIN_PASSWORD_LENGTH:
-                errors.add("password", f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
-            elif values["name"]:  # the schema's own limits, and no control characters, shown at each field
-                forms.convert(
-                    {"name": values["name"], "password": password},
-                    schemas.AcceptInvitation,
-                    errors,
-                    {"name": "your name", "password": "your password"},
-                )
+        """What was typed, as the accept use case takes it; only a number that is not a whole number is this
+        page's to refuse (on ``errors``). Whether the rest is right is the service's to say. None when the chosen
+        organisation cannot be read (then there is nothing more to check)."""
         existing = values["choice"] if principal is not None and values["choice"] != "new" else ""
         if existing:
             number = forms.whole_number(existing, "choice", errors, what="your organisation", low=1)
-            if errors or number is None:
-                return None
-            return schemas.AcceptInvitation(organisation_id=number)
-        organisation = self._read_organisation(values, errors)
-        if errors or organisation is None:
-            return None
-        return schemas.AcceptInvitation(name=values["name"], password=password, organisation=organisation)
-
-    def _read_organisation(self, values: dict[str, str], errors: forms.FormErrors) -> OrganisationCreate | None:
-        if not values["org_name"]:
-            errors.add("org_name", "Enter your organisation's name.")
-        if values["org_type"] not in ORG_TYPE_NAMES:
-            errors.add("org_type", "Choose the type of organisation.")
-        forms.check_identifier(values["org_id"], "org_id", errors)
+            return None if number is None else schemas.AcceptInvitation(organisation_id=number)
         homes = forms.whole_number(values["homes"], "homes", errors, what="the number of homes", required=False)
-        check_contact_details(values, errors)
-        if errors:
-            return None
-        raw = {
-            "name": values["org_name"],
-            "org_type": values["org_type"],
-            "org_id": values["org_id"] or None,
-            "homes": homes,
-            "website": values["website"] or None,
-        }
-        field_errors = forms.FormErrors()
-        organisation = forms.convert(raw, OrganisationCreate, field_errors, ORG_LABELS)
-        for field_id, message in field_errors.items:
-            errors.add({"name": "org_name"}.get(field_id or "", field_id), message)
-        return organisation if isinstance(organisation, OrganisationCreate) else None
+        organisation = OrganisationCreate(
+            name=values["org_name"],
+            org_type=values["org_type"],  # type: ignore[arg-type]  # checked by the service, as the API's is
+            org_id=values["org_id"] or None,
+            homes=homes,
+            website=values["website"] or None,
+        )
+        if principal is not None:  # joining as themselves: their name and password are not asked for
+            return schemas.AcceptInvitation(organisation=organisation)
+        return schemas.AcceptInvitation(name=values["name"], password=password, organisation=organisation)
 
     async def _page(
         self,

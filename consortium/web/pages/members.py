@@ -12,7 +12,7 @@ from litestar.params import FromPath, QueryParameter
 
 from consortium.accounts.principal import Principal
 from consortium.bids.profiles import bids_keeping_earlier_details
-from consortium.errors import BadInput, NotFound, ServiceError
+from consortium.errors import NotFound, ServiceError
 from consortium.organisations import schemas
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
@@ -173,20 +173,6 @@ def read_profile_form(
         description=values["description"],
     )
     return values, data
-
-
-def check_contact_details(values: dict[str, str], errors: forms.FormErrors) -> None:
-    """The website and contact email problems, shown with the form's other problems (the services check again).
-    Used by the invitation page, whose new organisation is made with the account (``web.pages.invitations``)."""
-    for field_id, check in (
-        ("website", organisations.clean_website),
-        ("contact_email", organisations.clean_contact_email),
-    ):
-        if values.get(field_id):
-            try:
-                check(values[field_id])
-            except BadInput as error:
-                errors.add(field_id, error.message)
 
 
 async def _own(user: Principal, organisation_id: int) -> schemas.Organisation:
