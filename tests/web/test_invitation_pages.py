@@ -11,6 +11,12 @@ from tests.web.conftest import ANA, CONVENOR, Scene
 from tests.web.helpers import error_links, post_form, sign_in, text_of
 
 
+def accept_form(**typed: str) -> dict[str, str]:
+    """The accept page's form for a new person and organisation, every field empty but what the test types."""
+    fields = ("name", "password", "org_name", "org_type", "org_id", "homes", "website")
+    return {**dict.fromkeys(fields, ""), "choice": "new", **typed}
+
+
 def links_in(html: str) -> list[str]:
     return re.findall(r'value="(http://testserver\.local/invitations/[^"]+)"', html)
 
@@ -108,16 +114,7 @@ async def test_accepting_as_a_new_person_with_a_new_organisation(client: Client,
     assert page.status_code == 200
     assert "Join ‘Community Match Fund 2026’" in page.text and "ivy@example.org" in page.text
     assert "GB-SHPE" in page.text  # the identifier prefixes are explained
-    typed = {
-        "name": "",
-        "password": "short",
-        "org_name": "Ivy Homes",
-        "org_type": "",
-        "org_id": "",
-        "homes": "lots",
-        "website": "",
-        "choice": "new",
-    }
+    typed = accept_form(name="", password="short", org_name="Ivy Homes", homes="lots")
     problems = await post_form(client, link, typed)
     assert problems.status_code == 422
     assert error_links(problems.text) == ["name", "password", "org_type", "homes"]
@@ -185,16 +182,15 @@ async def test_every_problem_on_the_accept_page_is_shown_at_its_field_with_what_
     await sign_in(client, CONVENOR)
     link = urlparse(links_in((await invite(client, scene, emails="ivy@example.org")).text)[0]).path
     client.cookies.clear()
-    typed = {
-        "name": "Ivy\x07",
-        "password": "qwertyuiopasdfgh",
-        "org_name": " ",
-        "org_type": "castle",
-        "org_id": "GB-CHC-12",
-        "homes": "about 900",
-        "website": "javascript:alert(1)",
-        "choice": "new",
-    }
+    typed = accept_form(
+        name="Ivy\x07",
+        password="qwertyuiopasdfgh",
+        org_name=" ",
+        org_type="castle",
+        org_id="GB-CHC-12",
+        homes="about 900",
+        website="javascript:alert(1)",
+    )
     answer = await post_form(client, link, typed)
     assert answer.status_code == 422
     assert error_links(answer.text) == ["name", "password", "org_name", "org_type", "org_id", "homes", "website"]
