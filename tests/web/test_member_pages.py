@@ -82,6 +82,10 @@ async def test_coverage_paste_errors_suggest_and_keep_the_list(client: Client, s
     assert answer.status_code == 422 and error_links(answer.text) == ["paste"]
     assert "Did you mean Manchester" in text_of(answer.text)
     assert ">Leeds, 1200\nManchster 300</textarea>" in answer.text
+    misplaced = await post_form(client, base, {"paste": "Leeds, 10,00\nBradford, 1,200,000", "paste_mode": "add"})
+    assert misplaced.status_code == 422 and error_links(misplaced.text) == ["paste"]
+    assert "Homes for Leeds: 10,00 is not a number we can read" in text_of(misplaced.text)
+    assert "Homes for Bradford" not in text_of(misplaced.text)  # 1,200,000 is grouped right
     bad_homes = await post_form(client, base, {"add": LEEDS})
     bad_homes = await post_form(client, base, {"code": LEEDS, f"homes-{LEEDS}": "many"})
     assert bad_homes.status_code == 422 and error_links(bad_homes.text) == [f"homes-{LEEDS}"]

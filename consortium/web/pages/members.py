@@ -33,6 +33,7 @@ _HOMES_AT_END = re.compile(r"^(.*?)[\s,;:]+(\d[\d,]*)\s*(?:homes?)?$", re.IGNORE
 # minus sign in it): a number of homes that is not a whole number, like "Leeds, -5" or "Leeds, abc".
 _AFTER_SEPARATOR = re.compile(r"^(.*?)\s*[,;:\t]\s*([^,;:\t]*?)\s*(?:homes?)?$", re.IGNORECASE)
 _AFTER_SPACE = re.compile(r"^(.*?)\s+(-\S*|\S*\d\S*)\s*(?:homes?)?$", re.IGNORECASE)
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+")  # 1,000 or 12,345,678: commas in the places of thousands
 MAX_HOMES = 10_000_000
 # Limits before work: a list longer than the UK has districts, or a line longer than any district's name and homes,
 # is refused before any line is read (reading a line tries patterns whose cost grows with its length).
@@ -87,9 +88,17 @@ def parse_pasted(text: str, errors: forms.FormErrors) -> list[schemas.CoverageRo
         line = _SEPARATOR_RUN.sub(lambda run: run.group()[:3], line)
         match = _HOMES_AT_END.match(line)
         if match:
-            name, homes = match.group(1).strip(), int(match.group(2).replace(",", ""))
+            name, figures = match.group(1).strip(), match.group(2)
+            homes = int(figures.replace(",", ""))
             district = _known(name)
-            if homes > MAX_HOMES:
+            if "," in figures and not _GROUPED.fullmatch(figures):
+                # "10,00" is neither 1,000 nor 10: a comma only separates thousands, so it is asked about, not guessed.
+                errors.add(
+                    "paste",
+                    f"Homes for {district.name if district else name}: {figures} is not a number we can read. Write "
+                    "it like 1000 or 1,000 (commas only between thousands).",
+                )
+            elif homes > MAX_HOMES:
                 errors.add("paste", f"Homes for {district.name if district else name} must be {MAX_HOMES:,} or fewer.")
         else:
             name, homes = line, None
