@@ -141,6 +141,13 @@ def too_long(limit: int, value: Any = None) -> str:
     return f"must be at most {limit:,} characters long{sized}. Shorten it and send again"
 
 
+def too_many(limit: int, value: Any = None) -> str:
+    """What follows a list's name when it has more items than its limit allows: "may list at most 20 items; it has
+    21. Remove some and send again". The one wording for every way in, as ``too_long`` is for text."""
+    sized = f"; it has {len(value):,}" if isinstance(value, list | tuple | dict) else ""
+    return f"may list at most {limit:,} items{sized}. Remove some and send again"
+
+
 def value_at(data: Any, path: str) -> Any:
     """The value at a msgspec error path ("areas[2].district_code") in plain data, or None."""
     current = data
@@ -163,7 +170,6 @@ def invalid(
     path = prefix + raw if prefix else raw.removeprefix(".")
     subject = _subject(path, labels)
     value = value_at(data, raw) if data is not None and raw else None
-    sized = f"; it has {len(value):,}" if isinstance(value, str | list | dict) else ""
     if found := _STR_LONGEST.search(detail):
         words = too_long(int(found[1]), value)
     elif (found := _STR_SHORTEST.search(detail)) and int(found[1]) == 1:
@@ -171,7 +177,7 @@ def invalid(
     elif found := _STR_SHORTEST.search(detail):
         words = f"must be at least {int(found[1]):,} characters long"
     elif found := _LIST_LONGEST.search(detail):
-        words = f"may list at most {int(found[1]):,} items{sized}"
+        words = too_many(int(found[1]), value)
     elif found := _LIST_SHORTEST.search(detail):
         words = f"must list at least {int(found[1]):,} items"
     elif found := _BOUND.search(detail):

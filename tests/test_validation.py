@@ -77,3 +77,17 @@ def test_the_characters_refused_are_the_invisible_ones() -> None:
     kept = ["\t", "\n", "\r", "\u200f", "\u200e", "é", "ŵ", "ج", "社"]
     assert all(CONTROL.search(c) for c in refused if c not in "\t\n\r")
     assert not any(CONTROL.search(c) for c in kept)
+
+
+def test_a_form_and_a_service_word_a_list_over_its_limit_alike() -> None:
+    """One sentence for "too many" wherever it is typed: the forms (``forms.convert``) and the services."""
+    from consortium.web.pages.forms import FormErrors, convert
+
+    themes = [f"Theme {n}" for n in range(60)]
+    errors = FormErrors()
+    assert convert({"themes": themes}, BidUpdate, errors, {"themes": "the themes"}) is None
+    ((_, from_form),) = errors.items
+    from_service = refusal(lambda: checked(BidUpdate(themes=themes))).message
+    wording = "may list at most 50 items; it has 60. Remove some and send again"
+    assert from_form == f"The themes {wording}."
+    assert wording in from_service

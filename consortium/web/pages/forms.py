@@ -18,7 +18,7 @@ from litestar.datastructures import FormMultiDict, ImmutableMultiDict, MultiDict
 from consortium.errors import ServiceError
 from consortium.money import MisplacedSeparator, format_pence, parse_pounds
 from consortium.timeutil import UK, as_utc, utc_now
-from consortium.validation import Invalid, control_message, find_control, too_long, value_at
+from consortium.validation import Invalid, control_message, find_control, too_long, too_many, value_at
 
 
 @dataclass
@@ -326,11 +326,11 @@ def convert(
     except msgspec.ValidationError as error:
         message = str(error)
         path = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else ""
-        target, label, name, leaf = _target_and_label(path, labels, field_ids)
+        target, label, _, leaf = _target_and_label(path, labels, field_ids)
         limit = _LENGTH.search(message)
         bound = _RANGE.search(message)
         if limit and "Expected `array`" in message:
-            errors.add(target, f"List at most {int(limit.group(1)):,} {name.replace('_', ' ')}.")
+            errors.add(target, f"{label[:1].upper()}{label[1:]} {too_many(int(limit.group(1)), value_at(data, path))}.")
         elif limit:
             errors.add(target, f"{label[:1].upper()}{label[1:]} {too_long(int(limit.group(1)), value_at(data, path))}.")
         elif "length >= 1" in message:
