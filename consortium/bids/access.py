@@ -132,16 +132,21 @@ def forget_access(bid_id: int) -> None:
             del memo.facts[key]
 
 
-async def _read_facts(principal: Principal, bid_id: int) -> _Facts:
+async def read_bid_row(bid_id: int) -> BidRow | None:
+    """The bid's row with its network's name, as stored (no access check: callers have made theirs)."""
     row = (
         await Bid.select(*Bid.all_columns(), Bid.network.name.as_alias("network_name"))
         .where(Bid.id == bid_id)
         .first()
         .output(load_json=True)
     )
-    if row is None:
+    return None if row is None else BidRow.from_row(row)
+
+
+async def _read_facts(principal: Principal, bid_id: int) -> _Facts:
+    bid = await read_bid_row(bid_id)
+    if bid is None:
         raise NotFound(NOT_FOUND)
-    bid = BidRow.from_row(row)
     memberships: tuple[tuple[int, str], ...] = ()
     if not principal.convenes(bid.network) and principal.organisation_ids:
         rows = await BidMember.select(BidMember.organisation, BidMember.status).where(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
@@ -53,15 +52,9 @@ async def load_frames(bid_id: int) -> BidFrames:
     return BidFrames.from_rows(members, pledge_rows, areas, coverage)
 
 
-def terms_of(bid: BidRow | Mapping[str, Any]) -> MatchTerms:
-    """The match terms of a bid's row (or of its copy in a document's snapshot)."""
-    if isinstance(bid, BidRow):
-        return MatchTerms(bid.match_funder_part, bid.match_consortium_part, bid.match_cap_pence)
-    return MatchTerms(
-        funder_part=int(bid["match_funder_part"]),
-        consortium_part=int(bid["match_consortium_part"]),
-        cap_pence=bid["match_cap_pence"],
-    )
+def terms_of(bid: BidRow) -> MatchTerms:
+    """The match terms of a bid's row."""
+    return MatchTerms(bid.match_funder_part, bid.match_consortium_part, bid.match_cap_pence)
 
 
 class HeadlineTotals(msgspec.Struct):

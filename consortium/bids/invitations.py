@@ -17,7 +17,7 @@ from consortium.audit.tables import AuditEvent
 from consortium.bids import schemas
 from consortium.bids import services as bids
 from consortium.bids.access import bid_access, forget_access
-from consortium.bids.services import bid_for_write, effective_status
+from consortium.bids.services import BidState, bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
 from consortium.db import update_locked, write_transaction
 from consortium.errors import SAME_CHANGE_AT_ONCE, BadInput, Conflict, Gone, NotFound, NotSignedIn, is_unique_violation
@@ -280,7 +280,7 @@ async def _usable_invitation(token: str) -> dict[str, Any]:
     return row
 
 
-def _require_open_to_newcomers(bid: dict[str, Any]) -> None:
+def _require_open_to_newcomers(bid: BidState) -> None:
     status = effective_status(bid)
     if status == "submitted":
         raise Conflict("This bid has already been submitted to the funder, so no one new can join it.")

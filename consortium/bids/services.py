@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -43,22 +44,31 @@ BID_FIELDS = (
     "match_cap_pence",
     "themes",
 )
-# A bid's row (``BidRow``), or the few columns of it a write transaction reads (``bid_for_write``).
-BidState = BidRow | Mapping[str, Any]
 
 
-def _status_and_deadline(bid: BidState) -> tuple[str, datetime]:
-    if isinstance(bid, BidRow):
-        return bid.status, bid.deadline
-    return str(bid["status"]), bid["deadline"]
+class BidState(Protocol):
+    """What a bid's status follows from: a whole ``BidRow``, or the ``WriteState`` a write transaction reads."""
+
+    @property
+    def status(self) -> str: ...  # as stored
+
+    @property
+    def deadline(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class WriteState:
+    """The bid's stored status and deadline, as read (and locked) inside a write transaction (``bid_for_write``)."""
+
+    status: str
+    deadline: datetime
 
 
 def effective_status(bid: BidState) -> str:
     """An open bid whose deadline has passed is locked, by the server's clock, whatever anyone sends."""
-    status, deadline = _status_and_deadline(bid)
-    if status == "open" and as_utc(deadline) <= utc_now():
+    if bid.status == "open" and as_utc(bid.deadline) <= utc_now():
         return "locked"
-    return status
+    return bid.status
 
 
 def accepting_changes(bid: BidState) -> bool:
@@ -69,9 +79,8 @@ def require_accepting_changes(bid: BidState) -> None:
     status = effective_status(bid)
     if status == "open":
         return
-    stored, deadline_at = _status_and_deadline(bid)
-    deadline = uk_time_text(deadline_at)
-    if stored == "open":
+    deadline = uk_time_text(bid.deadline)
+    if bid.status == "open":
         raise Conflict(f"The deadline for this bid passed on {deadline}, so pledges can no longer be changed.")
     if status == "draft":
         raise Conflict("This bid is not open for pledges yet. The convenor opens it when it is ready.")
@@ -284,18 +293,18 @@ async def list_bids(principal: Principal) -> list[schemas.Bid]:
     return out
 
 
-async def bid_for_write(bid_id: int, *, exclusive: bool = False) -> dict[str, Any]:
-    """The bid's status, deadline and themes, read inside a write transaction and kept as read until it commits:
-    a lock or a submission landing a moment earlier is seen, one landing later waits for this change."""
-    query = Bid.select(Bid.status, Bid.deadline, Bid.themes).where(Bid.id == bid_id).first()
-    bid = await (update_locked(query) if exclusive else share_locked(query)).output(load_json=True)
+async def bid_for_write(bid_id: int, *, exclusive: bool = False) -> WriteState:
+    """The bid's status and deadline, read inside a write transaction and kept as read until it commits: a lock or
+    a submission landing a moment earlier is seen, one landing later waits for this change."""
+    query = Bid.select(Bid.status, Bid.deadline).where(Bid.id == bid_id).first()
+    bid = await (update_locked(query) if exclusive else share_locked(query))
     if bid is None:
         raise NotFound("There is no such bid, or it is not shared with you.")
-    return dict(bid)
+    return WriteState(status=str(bid["status"]), deadline=bid["deadline"])
 
 
 def _require_not_submitted(bid: BidState) -> None:
-    if _status_and_deadline(bid)[0] == "submitted":
+    if bid.status == "submitted":
         raise Conflict("This bid has been submitted to the funder, so its terms can no longer be changed.")
 
 
@@ -362,9 +371,9 @@ async def transition(principal: Principal, bid_id: int, action: str) -> schemas.
         current = effective_status(bid)
         if current not in allowed_from:
             raise Conflict(_transition_refusal(action, current))
-        if target == "open" and as_utc(bid["deadline"]) <= utc_now():
+        if target == "open" and as_utc(bid.deadline) <= utc_now():
             raise Conflict(
-                f"The deadline ({uk_time_text(bid['deadline'])}) has passed, so the bid cannot be opened for changes. "
+                f"The deadline ({uk_time_text(bid.deadline)}) has passed, so the bid cannot be opened for changes. "
                 "Move the deadline first."
             )
         await Bid.update({Bid.status: target, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(

@@ -11,10 +11,10 @@ import polars as pl
 from consortium.analysis.eligibility import evaluate, prepare_bid
 from consortium.analysis.frames import BidFrames
 from consortium.analysis.totals import compute_totals
+from consortium.bids.access import read_bid_row
 from consortium.bids.figures import load_frames, terms_of
 from consortium.bids.profiles import member_profiles
 from consortium.bids.services import effective_status, rule_out, rules_from_stored
-from consortium.bids.tables import Bid
 from consortium.documents.snapshot import (
     Snapshot,
     SnapshotArea,
@@ -30,14 +30,9 @@ from consortium.timeutil import as_utc
 
 
 async def build_snapshot(bid_id: int, *, version: int, generated_by: str, generated_at: datetime) -> Snapshot:
-    bid = (
-        await Bid.select(*Bid.all_columns(), Bid.network.name.as_alias("network_name"))
-        .where(Bid.id == bid_id)
-        .first()
-        .output(load_json=True)
-    )
+    bid = await read_bid_row(bid_id)
     assert bid is not None
-    rules = rules_from_stored(bid["rules"] or [])
+    rules = rules_from_stored(bid.rules)
     frames = submitted_only(await load_frames(bid_id))
     prepared = prepare_bid(frames)  # allocate once for both totals and eligibility
     members = await _members(bid_id)
@@ -46,18 +41,18 @@ async def build_snapshot(bid_id: int, *, version: int, generated_by: str, genera
         generated_by=generated_by,
         document_version=version,
         bid=SnapshotBid(
-            id=bid["id"],
-            title=bid["title"],
-            network_name=bid["network_name"],
-            funder_name=bid["funder_name"],
-            funder_org_id=bid["funder_org_id"],
-            programme=bid["programme"],
-            deadline=as_utc(bid["deadline"]),
+            id=bid.id,
+            title=bid.title,
+            network_name=bid.network_name,
+            funder_name=bid.funder_name,
+            funder_org_id=bid.funder_org_id,
+            programme=bid.programme,
+            deadline=as_utc(bid.deadline),
             status=effective_status(bid),
-            match_funder_part=bid["match_funder_part"],
-            match_consortium_part=bid["match_consortium_part"],
-            match_cap_pence=bid["match_cap_pence"],
-            themes=list(bid["themes"] or []),
+            match_funder_part=bid.match_funder_part,
+            match_consortium_part=bid.match_consortium_part,
+            match_cap_pence=bid.match_cap_pence,
+            themes=list(bid.themes),
         ),
         rules=[
             SnapshotRule(key=out.key, scope=out.scope, description=out.description, params=out.params)
