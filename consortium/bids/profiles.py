@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from consortium.bids.tables import BidMember
+from consortium.db import share_locked
 from consortium.organisations.tables import Coverage, Organisation
 from consortium.timeutil import utc_now
 
@@ -136,6 +137,14 @@ async def freeze_profiles(bid_ids: list[int]) -> None:
         BidMember.bid.is_in(bid_ids) & BidMember.frozen_profile.is_null()
     )
     organisation_ids = sorted({int(row["organisation"]) for row in memberships})
+    if not organisation_ids:
+        return
+    # The members' rows held (FOR SHARE, PostgreSQL) before reading them: a change to a member's districts that is
+    # under way finishes first and is copied, and one that starts now waits for the lock to commit. So the copy, and
+    # the order of the audit trail, agree on which changes came before the lock.
+    await share_locked(
+        Organisation.select(Organisation.id).where(Organisation.id.is_in(organisation_ids)).order_by(Organisation.id)
+    )
     organisations, coverage = await _live_rows(organisation_ids, _PROFILE_COLUMNS)
     districts: dict[int, list[CoveredDistrict]] = {}
     for district in coverage:
