@@ -27,11 +27,12 @@ from consortium.documents.controllers import (
     SharedFileController,
     ShareLinkController,
 )
-from consortium.documents.services import resume_unfinished_renders, wait_for_renders
+from consortium.mail.controllers import DevMailPages
 from consortium.networks.controllers import NetworkController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
 from consortium.reference.controllers import ReferenceController
+from consortium.reminders.controllers import ChasePages, ReminderStopPages
 from consortium.settings import Settings
 from consortium.web.crosssite import refuse_cross_site_api_writes
 from consortium.web.errors import EXCEPTION_HANDLERS
@@ -86,13 +87,41 @@ async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start_connection_pool()
     await prepare_database()
     await lock_expired_bids()
-    await resume_unfinished_renders()
+    try:
+        async with job_queue(app.state.settings):
+            yield
+    finally:
+        if pooled:
+            await db.close_connection_pool()
+
+
+@asynccontextmanager
+async def job_queue(settings: Settings) -> AsyncIterator[None]:
+    """The queue this process enqueues on and, when ``settings.runs_jobs_in_web``, a worker in this process that
+    runs jobs from it (stopped on shutdown after a short wait for jobs in flight, which are otherwise retried)."""
+    import consortium.jobs.tasks  # noqa: F401 - every domain's tasks register, so that this process can queue them
+    from consortium.jobs.enqueue import use_queue
+    from consortium.jobs.queue import build_queue
+    from consortium.jobs.worker import start_in_web
+    from consortium.mail.transport import check_mail_settings
+
+    check_mail_settings(settings)  # a mail server address that could never work stops the start, not the first send
+    queue = build_queue(settings)
+    await queue.connect()
+    use_queue(queue)
+    worker = await start_in_web(settings, queue) if settings.runs_jobs_in_web else None
     try:
         yield
     finally:
-        await wait_for_renders()
-        if pooled:
-            await db.close_connection_pool()
+        if worker is not None:
+            await worker.stop()
+        use_queue(None)
+        await queue.disconnect()
+
+
+def app_from_env() -> Litestar:
+    """The application as each web process of ``consortium serve --workers N`` builds it (uvicorn's factory)."""
+    return create_app(Settings.from_env())
 
 
 def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -> Litestar:
@@ -101,6 +130,9 @@ def create_app(settings: Settings, *, extra_handlers: list[Any] | None = None) -
             health,
             Router("/", route_handlers=API_CONTROLLERS, request_max_body_size=API_MAX_BODY_BYTES),
             *page_handlers(),
+            ReminderStopPages,
+            ChasePages,
+            DevMailPages,  # /dev/mail: only without an SMTP URL and outside production
             *(extra_handlers or []),
         ],
         state=State({"settings": settings}),

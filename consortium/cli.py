@@ -107,16 +107,20 @@ def _read_password(args: argparse.Namespace) -> str:
 async def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
     from piccolo.engine.postgres import PostgresEngine
 
+    import consortium.jobs.tasks  # noqa: F401 - a command may queue work (a document's render, a message)
     from consortium.db import engine
+    from consortium.jobs.enqueue import close_queue
 
     db = engine()
-    if not isinstance(db, PostgresEngine):
-        return await work()
-    await db.start_connection_pool()
+    pooled = isinstance(db, PostgresEngine)
+    if pooled:
+        await db.start_connection_pool()
     try:
         return await work()
     finally:
-        await db.close_connection_pool()
+        await close_queue()  # the queue a command's enqueue connected, if any
+        if pooled:
+            await db.close_connection_pool()
 
 
 def _print_json(value: Any) -> None:
@@ -161,7 +165,7 @@ async def eligibility(bid_id: int, what_if: WhatIf | None = None) -> None:
     _print_json(await figures.bid_eligibility(await _system_principal_for_bid(bid_id), bid_id, what_if=what_if))
 
 
-async def render(bid_id: int, out: str, variant: str) -> None:
+async def render(settings: Settings, bid_id: int, out: str, variant: str) -> None:
     """The same path as the API: a numbered version with its snapshot, then the PDF written to ``out``."""
     from pathlib import Path
 
@@ -169,7 +173,9 @@ async def render(bid_id: int, out: str, variant: str) -> None:
 
     principal = await _system_principal_for_bid(bid_id)
     made = await documents.create_document(principal, bid_id, variant)
-    await documents.wait_for_renders()
+    # Rendered here and now (in a render process), not left to a worker that may not be running: the job queued
+    # with it then finds the document ready and does nothing.
+    await documents.render_document(settings, made.id)
     document = await documents.read_document(principal, made.id)
     if document.state != "ready":
         raise SystemExit(f"The document could not be made: {document.error}")
@@ -211,15 +217,43 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def serve(settings: Settings, *, with_demo: bool) -> None:
+def serve(settings: Settings, *, with_demo: bool, workers: int = 1) -> None:
+    """Migrate, then serve with ``workers`` web processes sharing the port. Each builds its application from the
+    environment (``consortium.app:app_from_env``), so the settings ``serve`` chose are put there first."""
     import uvicorn
-
-    from consortium.app import create_app
 
     asyncio.run(migrate())
     if with_demo:
         asyncio.run(_load_demo_if_empty(settings))
-    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    if not settings.runs_jobs_in_web:
+        print(
+            f"Background jobs (mail, documents, reminders) are left to `consortium worker` processes "
+            f"(CONSORTIUM_JOBS_IN_WEB={settings.jobs_in_web}, database {settings.database_url.split(':', 1)[0]})."
+        )
+    os.environ |= {
+        "CONSORTIUM_HOST": settings.host,
+        "CONSORTIUM_PORT": str(settings.port),
+        "CONSORTIUM_BASE_URL": settings.base_url,
+    }
+    uvicorn.run("consortium.app:app_from_env", factory=True, workers=workers, **uvicorn_options(settings))
+
+
+def run_worker(settings: Settings) -> None:
+    """``consortium worker``: run background jobs until SIGTERM or SIGINT."""
+    import logging
+
+    from consortium.jobs.worker import run_worker as work
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(work(settings))
+
+
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 64):
+        raise argparse.ArgumentTypeError(
+            f"the number of web processes must be a whole number from 1 to 64, not {text!r}"
+        )
+    return int(text)
 
 
 async def _load_demo_if_empty(settings: Settings) -> None:
@@ -245,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--demo", action="store_true", help="Load the demo network first if the database is empty")
     serve_cmd.add_argument("--host", help="The address to listen on (default 127.0.0.1, or CONSORTIUM_HOST)")
     serve_cmd.add_argument("--port", type=_port, help="The port to listen on (default 8000, or CONSORTIUM_PORT)")
+    serve_cmd.add_argument(
+        "--workers", type=_workers, default=1, help="Web processes sharing the port (default 1)", metavar="N"
+    )
+    sub.add_parser("worker", help="Run background jobs (mail, renders, reminders) until stopped with SIGTERM")
     sub.add_parser("migrate", help="Apply database migrations")
     demo = sub.add_parser("demo", help="Load the demo network (into an empty database)")
     demo.add_argument("--force", action="store_true", help="Load even if the database already has networks")
@@ -282,7 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         if args.command == "serve":
-            serve(serve_settings(settings, args.host, args.port, dict(os.environ)), with_demo=args.demo)
+            serve(
+                serve_settings(settings, args.host, args.port, dict(os.environ)),
+                with_demo=args.demo,
+                workers=args.workers,
+            )
+        elif args.command == "worker":
+            run_worker(settings)
         elif args.command == "migrate":
             asyncio.run(migrate())
         elif args.command == "demo":
@@ -319,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "totals":
             asyncio.run(_with_db(lambda: totals(args.bid, _what_if(args))))
         elif args.command == "render":
-            asyncio.run(_with_db(lambda: render(args.bid, args.out, args.variant)))
+            asyncio.run(_with_db(lambda: render(settings, args.bid, args.out, args.variant)))
         elif args.command == "eligibility":
             asyncio.run(_with_db(lambda: eligibility(args.bid, _what_if(args))))
         elif args.command in {"backup", "restore"}:

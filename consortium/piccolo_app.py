@@ -8,6 +8,7 @@ from consortium.accounts.tables import ApiToken, PasswordReset, SignInAttempt, U
 from consortium.audit.tables import AuditEvent
 from consortium.bids.tables import Bid, BidMember, BidViewer, Invitation
 from consortium.documents.tables import Document, ShareDownload, ShareLink
+from consortium.mail.tables import OutboxMessage, ReminderSubscription
 from consortium.networks.tables import Network, NetworkConvenor
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
@@ -32,6 +33,8 @@ TABLES = [
     Document,
     ShareLink,
     ShareDownload,
+    OutboxMessage,
+    ReminderSubscription,
 ]
 
 APP_CONFIG = AppConfig(

@@ -32,6 +32,16 @@ class Settings:
     # X-Forwarded-Proto we believe. None by default: anyone can send those headers, and believing them would let a
     # client pick the address the per-address sign-in limit counts against.
     trusted_proxies: tuple[str, ...] = ()
+    # Mail: smtp://host:port, smtps://user:password@host:465, or smtp://...?starttls=true. Empty: every message is
+    # written as an .eml file under mail_dir instead (development and the demo) and listed at /dev/mail.
+    smtp_url: str = ""
+    mail_from: str = "Consortium <consortium@localhost>"
+    mail_dir: str = "var/mail"
+    # Background jobs. "auto" runs a worker inside each web process on SQLite (no extra server) and none on
+    # PostgreSQL, where `consortium worker` processes do the work; "yes" or "no" decide it either way.
+    jobs_in_web: str = "auto"
+    worker_concurrency: int = 4  # jobs one worker runs at once
+    render_processes: int = 1  # OS processes that render PDFs for a worker, so renders never hold up its pages
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +62,12 @@ class Settings:
             sign_in_window_seconds=int(env.get("CONSORTIUM_SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window_seconds)),
             max_upload_bytes=int(env.get("CONSORTIUM_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
             argon2_profile=env.get("CONSORTIUM_ARGON2_PROFILE", defaults.argon2_profile),
+            smtp_url=env.get("CONSORTIUM_SMTP_URL", defaults.smtp_url),
+            mail_from=env.get("CONSORTIUM_MAIL_FROM", defaults.mail_from),
+            mail_dir=env.get("CONSORTIUM_MAIL_DIR", defaults.mail_dir),
+            jobs_in_web=env.get("CONSORTIUM_JOBS_IN_WEB", defaults.jobs_in_web),
+            worker_concurrency=int(env.get("CONSORTIUM_WORKER_CONCURRENCY", defaults.worker_concurrency)),
+            render_processes=int(env.get("CONSORTIUM_RENDER_PROCESSES", defaults.render_processes)),
             trusted_proxies=tuple(
                 part.strip() for part in env.get("CONSORTIUM_TRUSTED_PROXIES", "").split(",") if part.strip()
             ),
@@ -68,6 +84,10 @@ class Settings:
     def sqlite_path(self) -> Path:
         """``sqlite:///var/x.sqlite3`` is relative to the working directory; ``sqlite:////abs/x`` is absolute."""
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def runs_jobs_in_web(self) -> bool:
+        return self.jobs_in_web == "yes" or (self.jobs_in_web == "auto" and self.is_sqlite)
 
     @property
     def secure_cookies(self) -> bool:

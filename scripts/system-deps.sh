@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages Consortium needs beyond Python: Pango for WeasyPrint, fonts for the PDF,
-# poppler-utils to look at PDFs, and Chromium for the browser tests. Installs only what is missing.
+# poppler-utils to look at PDFs, Chromium for the browser tests and wrk for the load benchmarks.
+# Installs only what is missing.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core poppler-utils chromium)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core poppler-utils chromium wrk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

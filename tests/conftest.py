@@ -88,7 +88,11 @@ def _postgres_available() -> bool:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings.from_env().with_changes(environment="test", base_url="http://testserver.local")
+    # Jobs run in the web process on both databases, so the `client` fixture's app renders and sends by itself.
+    # Messages without a mail server are written as files: into this run's own folder, never the project's var/.
+    return Settings.from_env().with_changes(
+        environment="test", base_url="http://testserver.local", jobs_in_web="yes", mail_dir=str(_TMP / "mail")
+    )
 
 
 async def _reset_schema() -> None:
@@ -125,6 +129,16 @@ async def empty_all_tables() -> None:
         async with db.transaction():
             for name in reversed(names):
                 await db.run_ddl(f"DELETE FROM {name}")
+    # The job queue's table (the queue makes it on connect): an earlier test's job must not run in this one, nor
+    # its key (render:1, the ids start again) refuse this test's job.
+    if ON_POSTGRES:
+        await db.run_ddl("DO $$ BEGIN IF to_regclass('saq_jobs') IS NOT NULL THEN DELETE FROM saq_jobs; END IF; END $$")
+    else:
+        import contextlib
+        import sqlite3
+
+        with contextlib.suppress(sqlite3.OperationalError):  # no such table: no queue has used this database yet
+            await db.run_ddl("DELETE FROM saq_jobs")
 
 
 @pytest.fixture

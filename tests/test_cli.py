@@ -136,3 +136,98 @@ def test_serve_settings_put_the_flags_first_and_keep_a_base_url_that_was_set() -
     public = settings.with_changes(base_url="https://bids.example.org")
     kept = serve_settings(public, None, 9000, {"CONSORTIUM_BASE_URL": "https://bids.example.org"})
     assert (kept.port, kept.base_url) == (9000, "https://bids.example.org")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _wait_for_health(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, log.read_text()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
+def test_serve_runs_as_many_web_processes_as_asked(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [CONSORTIUM, "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
+            env=server_env(f"sqlite:///{tmp_path / 'served.sqlite3'}", 0) | {"PYTHONUNBUFFERED": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_health(process, port, log)
+        answers = [httpx.get(f"http://127.0.0.1:{port}/health", timeout=5) for _ in range(10)]
+        assert all(answer.json()["status"] == "ok" for answer in answers)
+        web_processes = [
+            child for child in _children(process.pid) if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        ]
+        assert len(web_processes) == 2, log.read_text()
+    finally:
+        process.terminate()
+        code = process.wait(timeout=60)
+    assert code == 0, log.read_text()
+    refused = _run(tmp_path, "serve", "--workers", "0")
+    assert refused.returncode == 2 and "whole number from 1 to 64" in refused.stderr
+
+
+def test_worker_runs_a_queued_job_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    from saq.job import Job
+
+    from consortium.jobs.queue import build_queue
+
+    url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+    migrated = subprocess.run(
+        [CONSORTIUM, "migrate"], env=server_env(url, 0), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    queue = build_queue(Settings(database_url=url))
+
+    async def queue_a_sweep() -> None:
+        await queue.connect()
+        try:
+            # The render sweep, as its schedule would queue it: it needs no data beyond the migrated tables.
+            await queue.enqueue(Job(function="documents.sweep_renders", key="cli-test", timeout=60))
+        finally:
+            await queue.disconnect()
+
+    async def status() -> str | None:
+        await queue.connect()
+        try:
+            job = await queue.job("cli-test")
+        finally:
+            await queue.disconnect()
+        return job.status.value if job else None
+
+    asyncio.run(queue_a_sweep())
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([CONSORTIUM, "worker"], env=server_env(url, 0), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while asyncio.run(status()) != "complete":
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=60)
+    assert code == 0, log.read_text()
+    assert "Worker stopped." in log.read_text()

@@ -76,20 +76,20 @@ class BidController(Controller):
         return await bids.update_bid(user, bid_id, data)
 
     @post("/{bid_id:int}/open", status_code=200, summary="Open the bid for pledges")
-    async def open(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(user, bid_id, "open")
+    async def open(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(settings, user, bid_id, "open")
 
     @post("/{bid_id:int}/lock", status_code=200, summary="Lock the bid: no more changes")
-    async def lock(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(user, bid_id, "lock")
+    async def lock(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(settings, user, bid_id, "lock")
 
     @post("/{bid_id:int}/unlock", status_code=200, summary="Reopen a locked bid before its deadline")
-    async def unlock(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(user, bid_id, "unlock")
+    async def unlock(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(settings, user, bid_id, "unlock")
 
     @post("/{bid_id:int}/submit", status_code=200, summary="Mark a locked bid as submitted to the funder")
-    async def submit(self, user: CurrentUser, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(user, bid_id, "submit")
+    async def submit(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
+        return await bids.transition(settings, user, bid_id, "submit")
 
     @get("/{bid_id:int}/rules", summary="The bid's eligibility rules")
     async def rules(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Rule]:
@@ -234,7 +234,7 @@ class InvitationController(Controller):
         token: FromPath[str],
         data: JSONBody[schemas.AcceptInvitation],
     ) -> Response[schemas.Accepted]:
-        accepted, who = await invitations.accept_invitation(principal, token, data)
+        accepted, who = await invitations.accept_invitation(settings, principal, token, data)
         if principal is not None:
             return Response(accepted, status_code=201)
         from consortium.web.cookies import session_cookie

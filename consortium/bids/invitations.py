@@ -21,6 +21,9 @@ from consortium.bids.services import BidState, bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
 from consortium.db import update_locked, write_transaction
 from consortium.errors import SAME_CHANGE_AT_ONCE, BadInput, Conflict, Gone, NotFound, NotSignedIn, is_unique_violation
+from consortium.mail import notices
+from consortium.mail.notices import NewLink
+from consortium.mail.tables import OutboxMessage
 from consortium.organisations import services as organisations
 from consortium.pledges.tables import Pledge
 from consortium.schemas import MAX_INVITATIONS, Password, ShortText
@@ -92,6 +95,7 @@ async def create_invitations(
     now = utc_now()
     expires = now + timedelta(days=settings.invitation_days)
     tokens: dict[int, str] = {}
+    links: list[NewLink] = []
     async with write_transaction():
         # Exclusive: two batches naming one address at once would otherwise both find no pending invitation and
         # both insert one (PostgreSQL); one after the other, the second re-sends the first's.
@@ -119,6 +123,7 @@ async def create_invitations(
                 ).where(Invitation.id == pending[email])
                 await _record_replaced_link(principal, bid_id, pending[email])
                 tokens[pending[email]] = token
+                links.append(NewLink(pending[email], email, accept_url(settings, token), replaced=True))
                 continue
             rows = await Invitation.insert(
                 Invitation(
@@ -131,7 +136,11 @@ async def create_invitations(
                 )
             ).returning(Invitation.id)
             tokens[int(rows[0]["id"])] = token
+            links.append(NewLink(int(rows[0]["id"]), email, accept_url(settings, token), replaced=False))
         await audit.record(principal, "invitation.create", "bid", bid_id, bid_id=bid_id, after={"emails": cleaned})
+        # In this transaction: every invitation is written with its message, or neither is.
+        message_ids = await notices.invitations_made(settings, principal, bid_id, links, expires)
+    await notices.deliver(message_ids)
     listed = await list_invitations(principal, bid_id)
     return [_with_url(settings, invitation, tokens[invitation.id]) for invitation in listed if invitation.id in tokens]
 
@@ -152,12 +161,12 @@ async def _record_replaced_link(principal: Principal, bid_id: int, invitation_id
 async def resend_invitation(
     settings: Settings, principal: Principal, bid_id: int, invitation_id: int
 ) -> schemas.Invitation:
-    """A new link for an invitation not yet used, replacing the old one (which stops working). Nothing is sent:
-    the convenor copies the link and sends it themselves."""
+    """A new link for an invitation not yet used, replacing the old one (which stops working), sent to the address
+    invited (the convenor may also copy it from the answer)."""
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     row = (
-        await Invitation.select(Invitation.id, Invitation.accepted_at)
+        await Invitation.select(Invitation.id, Invitation.email, Invitation.accepted_at)
         .where((Invitation.id == invitation_id) & (Invitation.bid == bid_id))
         .first()
     )
@@ -169,16 +178,20 @@ async def resend_invitation(
         raise Conflict("This bid is locked, so no one new can join it. Unlock it first, then make a new link.")
     token = new_token()
     now = utc_now()
+    expires = now + timedelta(days=settings.invitation_days)
     async with write_transaction():
         await Invitation.update(
             {
                 Invitation.token_hash: token_digest(token),
-                Invitation.expires_at: now + timedelta(days=settings.invitation_days),
+                Invitation.expires_at: expires,
                 Invitation.last_sent_at: now,
                 Invitation.revoked_at: None,
             }
         ).where(Invitation.id == invitation_id)
         await _record_replaced_link(principal, bid_id, invitation_id)
+        link = NewLink(invitation_id, str(row["email"]), accept_url(settings, token), replaced=True)
+        message_ids = await notices.invitations_made(settings, principal, bid_id, [link], expires)
+    await notices.deliver(message_ids)
     listed = await list_invitations(principal, bid_id)
     return _with_url(settings, next(i for i in listed if i.id == invitation_id), token)
 
@@ -228,6 +241,7 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
         org = int(p["organisation"])
         pledges.setdefault(org, set()).add(p["status"])
         activity[org] = max(activity.get(org, p["updated_at"]), p["updated_at"])
+    deliveries = await _latest_deliveries(bid_id)
     out = []
     for r in rows:
         org = r["organisation"]
@@ -244,9 +258,37 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
                 organisation_name=r["organisation_name"],
                 last_activity_at=activity.get(org) if org else r["accepted_at"],
                 accepted_by=accepted_by.get(org) if org and r["accepted_at"] is not None else None,
+                delivery=deliveries.get(r["id"]),
             )
         )
     return out
+
+
+async def _latest_deliveries(bid_id: int) -> dict[int, schemas.Delivery]:
+    """Each invitation's latest email and where it has got to."""
+    messages = (
+        await OutboxMessage.select(
+            OutboxMessage.invitation,
+            OutboxMessage.state,
+            OutboxMessage.sent_at,
+            OutboxMessage.last_error,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.attempts,
+        )
+        .where((OutboxMessage.bid == bid_id) & OutboxMessage.invitation.is_not_null())
+        .order_by(OutboxMessage.id)
+    )
+    latest: dict[int, schemas.Delivery] = {}
+    for m in messages:  # in order, so the newest of each invitation is the one kept
+        retrying = m["state"] in {"queued", "sending"} and m["attempts"] > 0
+        latest[int(m["invitation"])] = schemas.Delivery(
+            state=m["state"],
+            sent_at=m["sent_at"] if m["state"] == "sent" else None,
+            last_error=m["last_error"] or "",
+            next_attempt_at=m["next_attempt_at"] if retrying else None,
+            attempts=m["attempts"],
+        )
+    return latest
 
 
 NOT_VALID = (
@@ -359,7 +401,7 @@ async def check_acceptance(principal: Principal | None, token: str, data: schema
 
 
 async def accept_invitation(
-    principal: Principal | None, token: str, data: schemas.AcceptInvitation
+    settings: Settings, principal: Principal | None, token: str, data: schemas.AcceptInvitation
 ) -> tuple[schemas.Accepted, Principal]:
     """Join the bid: as the signed-in person, or as a new person created here, with a new organisation or one
     the person already acts for. Everything happens in one transaction. Someone signed in under another address
@@ -370,7 +412,7 @@ async def accept_invitation(
     found = await _usable_invitation(token)  # 404 or 410 before anything is locked
     (await _acceptance_problems(principal, str(found["email"]), data)).refuse()
     try:
-        return await _accept(principal, token, found, data)
+        return await _accept(settings, principal, token, found, data)
     except Exception as error:
         if not is_unique_violation(error):
             raise
@@ -384,7 +426,7 @@ async def accept_invitation(
 
 
 async def _accept(
-    principal: Principal | None, token: str, found: dict[str, Any], data: schemas.AcceptInvitation
+    settings: Settings, principal: Principal | None, token: str, found: dict[str, Any], data: schemas.AcceptInvitation
 ) -> tuple[schemas.Accepted, Principal]:
     bid_id = int(found["bid"])
     network = await Bid.select(Bid.network).where(Bid.id == bid_id).first()
@@ -441,6 +483,9 @@ async def _accept(
         issued = None
         if data.api_token:  # in the same transaction: joined with a token, or not joined at all
             issued = await accounts.issue_api_token(principal.user_id, f"Made on joining {found['network_name']}")
+        # A pending organisation is told nothing of the bid until the convenor approves it: no welcome yet.
+        message_ids = [] if pending else await notices.joined(settings, principal, bid_id, organisation_id)
+    await notices.deliver(message_ids)
     forget_access(bid_id)  # a new membership: the bid is read again for the answer
     principal = await accounts.load_principal(
         principal.user_id, session_id=principal.session_id, csrf_token=principal.csrf_token

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -10,6 +10,13 @@ from consortium.organisations.schemas import OrganisationCreate
 from consortium.schemas import InvitationEmails, Name, Pence, RatioPart, RuleList, ShortText, Themes, UtcDateTime
 
 BidStatus = Literal["draft", "open", "locked", "submitted"]
+# Days before the deadline a reminder goes (at 09:00 UK time): each 1 to 60, at most 10 of them; repeats are
+# refused and the list is kept in order, latest first (bids.services).
+ReminderDay = Annotated[int, msgspec.Meta(ge=1, le=60)]
+ReminderDays = Annotated[
+    list[ReminderDay],
+    msgspec.Meta(max_length=10, description="Whole days before the deadline, each 1 to 60; at most 10."),
+]
 
 
 class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,6 +31,7 @@ class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
     match_cap_pence: Pence | None = None
     themes: Themes = msgspec.field(default_factory=list)
     rules: RuleList = msgspec.field(default_factory=list)
+    reminder_days: ReminderDays = msgspec.field(default_factory=lambda: [7, 3, 1])
 
 
 class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,6 +44,7 @@ class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
     match_consortium_part: RatioPart | msgspec.UnsetType = msgspec.UNSET
     match_cap_pence: Pence | msgspec.UnsetType | None = msgspec.UNSET
     themes: Themes | msgspec.UnsetType = msgspec.UNSET
+    reminder_days: ReminderDays | msgspec.UnsetType = msgspec.UNSET
 
 
 class RulesReplace(msgspec.Struct, forbid_unknown_fields=True):
@@ -100,6 +109,16 @@ class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
     emails: InvitationEmails
 
 
+class Delivery(msgspec.Struct):
+    """Where the latest email of an invitation has got to."""
+
+    state: str  # queued | sending | sent (the mail server accepted it) | failed (it gave up: last_error says why)
+    sent_at: datetime | None  # when the mail server accepted it
+    last_error: str  # the mail server's answer to the last attempt that failed ("" if none)
+    next_attempt_at: datetime | None  # when it is tried again, after a failed attempt (null otherwise)
+    attempts: int
+
+
 class Invitation(msgspec.Struct):
     id: int
     email: str
@@ -113,6 +132,7 @@ class Invitation(msgspec.Struct):
     last_activity_at: datetime | None
     accept_url: str | None = None  # only when just created or re-sent: the token is not stored
     accepted_by: str | None = None  # the email of whoever used the link (for a "pending" one, not the address invited)
+    delivery: Delivery | None = None  # its latest email; null for an invitation made before Consortium sent email
 
 
 class InvitationsMade(msgspec.Struct):

@@ -18,9 +18,11 @@ from consortium.bids.profiles import FROZEN_STATUSES, freeze_profiles, thaw_prof
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
+from consortium.mail import notices
 from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.schemas import RuleList
+from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import Problems, check_each, checked_value
 from consortium.words import BID_LABELS
@@ -43,7 +45,10 @@ BID_FIELDS = (
     "match_consortium_part",
     "match_cap_pence",
     "themes",
+    "reminder_days",
 )
+# How problems name the fields: the bid's, and its reminder days (kept here with the rule about repeats).
+TERM_LABELS = BID_LABELS | {"reminder_days": "the reminder days", "reminder_days[]": "each reminder day"}
 
 
 class BidState(Protocol):
@@ -195,7 +200,7 @@ def _terms(data: schemas.BidCreate | schemas.BidUpdate, problems: Problems, *, f
     """The terms ``data`` gives, as they are stored (trimmed, the deadline in UTC, the funder's identifier in its
     register's form); every problem with them goes on ``problems``. ``future_deadline``: the deadline must be
     still to come (a new bid, or a draft or open one; a locked bid's may be moved to a past date)."""
-    check_each(data, problems, BID_LABELS)
+    check_each(data, problems, TERM_LABELS)
     values = {f: getattr(data, f) for f in BID_FIELDS if getattr(data, f) is not msgspec.UNSET}
     for name in ("title", "funder_name"):
         if name in values and not problems.on(name):
@@ -212,6 +217,13 @@ def _terms(data: schemas.BidCreate | schemas.BidUpdate, problems: Problems, *, f
             values["deadline"] = _check_deadline(values["deadline"], future=future_deadline)
     if "themes" in values and not problems.on("themes"):
         values["themes"] = list(dict.fromkeys(t.strip() for t in values["themes"] if t.strip()))
+    if "reminder_days" in values and not problems.on("reminder_days"):
+        days = [int(d) for d in values["reminder_days"]]
+        repeated = sorted({d for d in days if days.count(d) > 1})
+        if repeated:
+            listed = ", ".join(str(d) for d in repeated)
+            problems.add("reminder_days", f"The reminder days list {listed} more than once. Give each day once.")
+        values["reminder_days"] = sorted(set(days), reverse=True)  # latest first, as people read them: 7, 3, 1
     return values
 
 
@@ -321,7 +333,10 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
     problems.refuse()
     if not changes:
         return bid_out(access.bid, access.role)
-    before = {k: _stored(getattr(access.bid, k)) for k in changes}
+    before = {k: _stored(getattr(access.bid, k)) for k in changes if k != "reminder_days"}
+    if "reminder_days" in changes:  # not part of the bid row every service reads
+        stored = await Bid.select(Bid.reminder_days).where(Bid.id == bid_id).output(load_json=True).first()
+        before["reminder_days"] = stored["reminder_days"] if stored else None
     async with write_transaction():
         _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
         await Bid.update(
@@ -361,7 +376,7 @@ async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[
     return await read_bid(principal, bid_id)
 
 
-async def transition(principal: Principal, bid_id: int, action: str) -> schemas.Bid:
+async def transition(settings: Settings, principal: Principal, bid_id: int, action: str) -> schemas.Bid:
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     allowed_from, target = TRANSITIONS[action]
@@ -393,6 +408,9 @@ async def transition(principal: Principal, bid_id: int, action: str) -> schemas.
             before={"status": current},
             after={"status": target},
         )
+        # In this transaction: the lock and the word of it to every member land together, or neither does.
+        message_ids = await notices.bid_locked(settings, principal, bid_id) if target == "locked" else []
+    await notices.deliver(message_ids)
     forget_access(bid_id)
     return await read_bid(principal, bid_id)
 

@@ -23,6 +23,8 @@ class Bid(Table):
     themes = JSON(default=[])
     rules = JSON(default=[])
     version = Integer(default=1)
+    # Days before the deadline on which members with something left to do are reminded, at 09:00 UK time.
+    reminder_days = JSON(default=[7, 3, 1])
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

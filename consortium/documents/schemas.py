@@ -4,7 +4,7 @@ from datetime import datetime
 
 import msgspec
 
-from consortium.schemas import ShortText
+from consortium.schemas import Email, ShortText
 
 
 class FileLink(msgspec.Struct):
@@ -36,6 +36,9 @@ class Document(msgspec.Struct):
 class ShareLinkCreate(msgspec.Struct, forbid_unknown_fields=True):
     label: ShortText = ""
     expires_in_days: int | None = msgspec.field(default=None)
+    # The funder's email address: the link is emailed there (with the PDF's SHA-256 and how to check it). Optional:
+    # without it, copy the link from the answer and send it yourself.
+    send_to: Email | None = None
 
 
 class ShareLink(msgspec.Struct):
@@ -49,6 +52,7 @@ class ShareLink(msgspec.Struct):
     page_views: int  # openings of the link's page
     status: str  # active | expired | revoked
     url: str | None = None  # only when created: the token is not stored
+    sent_to: str | None = None  # only when created with send_to: the address the link was emailed to
 
 
 class SharedDocument(msgspec.Struct):

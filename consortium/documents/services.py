@@ -5,35 +5,41 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Coroutine
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import Any
 
-import anyio.to_thread
 import msgspec
 
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import new_token, token_digest
+from consortium.accounts.services import normalise_email
 from consortium.audit import services as audit
 from consortium.bids.access import bid_access
 from consortium.bids.tables import Bid
 from consortium.db import update_locked, write_transaction
 from consortium.documents import files, schemas
 from consortium.documents.builder import build_snapshot
-from consortium.documents.render import render_pdf
-from consortium.documents.snapshot import snapshot_from_json, snapshot_sha256, snapshot_to_json
+from consortium.documents.render_process import RENDER, render_in_this_process, render_key
+from consortium.documents.snapshot import snapshot_sha256, snapshot_to_json
 from consortium.documents.tables import Document, ShareDownload, ShareLink
 from consortium.errors import BadInput, Conflict, Gone, NotFound
+from consortium.jobs.enqueue import enqueue
+from consortium.jobs.processes import run_in_process
+from consortium.mail import notices
 from consortium.settings import Settings
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import checked
-from consortium.words import DEFAULT_VARIANT, VARIANTS, Variant
+from consortium.words import DEFAULT_VARIANT, VARIANTS
 
 logger = logging.getLogger("consortium.documents")
 
 NOT_FOUND = "There is no document with that number that you can see."
 
-# Renders in flight, so a task is not garbage-collected before it finishes.
-_running: set[asyncio.Task[None]] = set()
+# A document still rendering this long after it was made has failed for good (its render kept dying, or kept
+# timing out); it is marked failed so that the sweep stops queueing it.
+RENDER_GIVE_UP_AFTER = timedelta(hours=1)
 
 
 def document_out(row: dict[str, Any]) -> schemas.Document:
@@ -107,32 +113,49 @@ async def create_document(principal: Principal, bid_id: int, variant: str = DEFA
         await audit.record(
             principal, "document.create", "document", document_id, bid_id=bid_id, after={"version": version}
         )
-    start_render(document_id)
+    queued = start_render(document_id)
+    if queued is not None:
+        await queued  # the job is queued before the answer says "rendering"
     return await read_document(principal, document_id)
 
 
-def start_render(document_id: int) -> None:
-    task = asyncio.get_running_loop().create_task(render_document(document_id))
-    _running.add(task)
-    task.add_done_callback(_running.discard)
+def start_render(document_id: int) -> Coroutine[Any, Any, None] | None:
+    """Queue the render of a document whose row is committed (a worker renders it; see documents.tasks)."""
+    return enqueue(RENDER, key=render_key(document_id), document_id=document_id)
 
 
-async def wait_for_renders() -> None:
-    """For shutdown and tests: let renders in flight finish."""
-    while _running:
-        await asyncio.gather(*list(_running), return_exceptions=True)
+async def wait_for_renders(timeout_s: float = 120) -> None:
+    """For commands and tests: wait until no document is rendering (a worker, in this process or another, renders
+    them), or ``timeout_s`` has passed."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while await Document.exists().where(Document.state == "rendering"):
+        if asyncio.get_running_loop().time() > deadline:
+            logger.warning("Documents are still rendering after %s seconds", timeout_s)
+            return
+        await asyncio.sleep(0.05)
 
 
-async def render_document(document_id: int) -> None:
-    row = await Document.select(Document.snapshot_json, Document.variant).where(Document.id == document_id).first()
+class RenderLost(RuntimeError):
+    """The render process died under a render (killed, out of memory): the job is retried."""
+
+
+async def render_document(settings: Settings, document_id: int) -> None:
+    """Render a document left rendering from its stored snapshot, in a render process so that this process's event
+    loop and GIL stay free. Safe to run twice: a document already ready or failed is left as it is, and the PDF of
+    one snapshot is always the same bytes."""
+    row = (
+        await Document.select(Document.snapshot_json, Document.variant)
+        .where((Document.id == document_id) & (Document.state == "rendering"))
+        .first()
+    )
     if row is None:
         return
-    variant: Variant = row["variant"] if row["variant"] in VARIANTS else DEFAULT_VARIANT
     try:
-        snapshot = snapshot_from_json(row["snapshot_json"])
-        # WeasyPrint is CPU-bound and synchronous: a worker thread keeps the event loop serving others.
-        stored = row["snapshot_json"].encode()
-        rendered = await anyio.to_thread.run_sync(lambda: render_pdf(snapshot, variant=variant, snapshot_json=stored))
+        pdf, pdf_sha256, page_count, pid = await run_in_process(
+            render_in_this_process, row["snapshot_json"].encode(), row["variant"]
+        )
+    except BrokenProcessPool as lost:
+        raise RenderLost(f"The render process stopped while rendering document {document_id}") from lost
     except Exception as error:
         logger.exception("Rendering document %s failed", document_id)
         await Document.update(
@@ -141,25 +164,46 @@ async def render_document(document_id: int) -> None:
                 Document.error: f"The document could not be made: {error}",
                 Document.finished_at: utc_now(),
             }
-        ).where(Document.id == document_id)
+        ).where((Document.id == document_id) & (Document.state == "rendering"))
         return
-    await Document.update(
-        {
-            Document.state: "ready",
-            Document.pdf: rendered.pdf,
-            Document.pdf_sha256: rendered.sha256,
-            Document.page_count: rendered.page_count,
-            Document.error: "",
-            Document.finished_at: utc_now(),
-        }
-    ).where(Document.id == document_id)
+    async with write_transaction():
+        made_ready = await (
+            Document.update(
+                {
+                    Document.state: "ready",
+                    Document.pdf: pdf,
+                    Document.pdf_sha256: pdf_sha256,
+                    Document.page_count: page_count,
+                    Document.error: "",
+                    Document.finished_at: utc_now(),
+                }
+            )
+            .where((Document.id == document_id) & (Document.state == "rendering"))
+            .returning(Document.id)
+        )
+        # The convenor and the members hear of it in the same transaction: a render that lands twice (a retry after
+        # a lost answer) tells no one twice, as only the first finds the document still rendering.
+        told = await notices.document_ready(settings, document_id) if made_ready else []
+    await notices.deliver(told)
+    logger.info("Rendered document %s (%s pages) in process %s", document_id, page_count, pid)
 
 
 async def resume_unfinished_renders() -> int:
-    """After a restart, documents left rendering are rendered again from their stored snapshot."""
+    """The sweep: every document left rendering is queued again (a same-key job already waiting or running stands,
+    so this never doubles a render); one rendering for too long is marked failed instead."""
+    given_up = utc_now() - RENDER_GIVE_UP_AFTER
+    await Document.update(
+        {
+            Document.state: "failed",
+            Document.error: "The document could not be made: rendering it kept failing. Try making it again.",
+            Document.finished_at: utc_now(),
+        }
+    ).where((Document.state == "rendering") & (Document.created_at < given_up))
     rows = await Document.select(Document.id).where(Document.state == "rendering")
     for row in rows:
-        start_render(int(row["id"]))
+        queued = start_render(int(row["id"]))
+        if queued is not None:
+            await queued
     return len(rows)
 
 
@@ -318,7 +362,11 @@ async def create_share_link(
     days = data.expires_in_days if data.expires_in_days is not None else settings.share_link_days
     if not 1 <= days <= 365:
         raise BadInput("A share link can last from 1 to 365 days.", field="expires_in_days")
+    send_to = None
+    if data.send_to is not None and data.send_to.strip():
+        send_to = normalise_email(data.send_to, field="send_to")
     token = new_token()
+    url = f"{settings.base_url}/shared/{token}"
     async with write_transaction():
         rows = await ShareLink.insert(
             ShareLink(
@@ -336,11 +384,16 @@ async def create_share_link(
             "share_link",
             link_id,
             bid_id=int(row["bid"]),
-            after={"document_id": document_id, "days": days, "label": data.label},
+            after={"document_id": document_id, "days": days, "label": data.label, "sent_to": send_to},
         )
+        # In this transaction: the link is made with its message to the funder, or neither is.
+        message_ids = []
+        if send_to is not None:
+            message_ids = await notices.share_link_made(settings, principal, link_id, send_to, url)
+    await notices.deliver(message_ids)
     link = await ShareLink.select().where(ShareLink.id == link_id).first()
     assert link is not None
-    return await _link_out(link, url=f"{settings.base_url}/shared/{token}")
+    return msgspec.structs.replace(await _link_out(link, url=url), sent_to=send_to)
 
 
 async def list_share_links(principal: Principal, document_id: int) -> list[schemas.ShareLink]:

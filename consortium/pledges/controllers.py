@@ -9,7 +9,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from consortium.pledges import exports, schemas
 from consortium.pledges import services as pledges
 from consortium.web.downloads import download
-from consortium.web.identity import CurrentUser
+from consortium.web.identity import AppSettings, CurrentUser
 
 IfMatch = Annotated[
     str | None,
@@ -41,9 +41,9 @@ class BidPledgeController(Controller):
 
     @post("/", summary="Make a pledge for your organisation", response_headers=ETAG)
     async def create(
-        self, user: CurrentUser, bid_id: FromPath[int], data: JSONBody[schemas.PledgeCreate]
+        self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], data: JSONBody[schemas.PledgeCreate]
     ) -> Response[schemas.Pledge]:
-        return with_etag(await pledges.create_pledge(user, bid_id, data), status_code=201)
+        return with_etag(await pledges.create_pledge(settings, user, bid_id, data), status_code=201)
 
     @get("/", summary="Pledges you can see (members: their own; convenors: submitted ones, never drafts)")
     async def index(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Pledge]:
@@ -75,9 +75,9 @@ class PledgeController(Controller):
         response_headers=ETAG,
     )
     async def submit(
-        self, user: CurrentUser, pledge_id: FromPath[int], if_match: IfMatch = None
+        self, user: CurrentUser, settings: AppSettings, pledge_id: FromPath[int], if_match: IfMatch = None
     ) -> Response[schemas.Pledge]:
-        return with_etag(await pledges.submit_pledge(user, pledge_id, if_match))
+        return with_etag(await pledges.submit_pledge(settings, user, pledge_id, if_match))
 
     @post(
         "/{pledge_id:int}/withdraw",
@@ -86,9 +86,9 @@ class PledgeController(Controller):
         response_headers=ETAG,
     )
     async def withdraw(
-        self, user: CurrentUser, pledge_id: FromPath[int], if_match: IfMatch = None
+        self, user: CurrentUser, settings: AppSettings, pledge_id: FromPath[int], if_match: IfMatch = None
     ) -> Response[schemas.Pledge]:
-        return with_etag(await pledges.withdraw_pledge(user, pledge_id, if_match))
+        return with_etag(await pledges.withdraw_pledge(settings, user, pledge_id, if_match))
 
     @get("/{pledge_id:int}/history", summary="Every change to a pledge: who, when, before and after")
     async def history(self, user: CurrentUser, pledge_id: FromPath[int]) -> list[schemas.PledgeEvent]:

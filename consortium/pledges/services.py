@@ -22,11 +22,13 @@ from consortium.bids.services import bid_for_write, require_accepting_changes
 from consortium.bids.tables import BidMember
 from consortium.db import update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from consortium.mail import notices
 from consortium.money import format_pence
 from consortium.pledges import schemas
 from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
 from consortium.reference.search import DistrictList
+from consortium.settings import Settings
 from consortium.timeutil import utc_now
 from consortium.validation import Problems, check_each
 from consortium.words import PLEDGE_LABELS
@@ -182,7 +184,9 @@ async def check_pledge(principal: Principal, bid_id: int, data: schemas.PledgeUp
     problems.refuse()
 
 
-async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeCreate) -> schemas.Pledge:
+async def create_pledge(
+    settings: Settings, principal: Principal, bid_id: int, data: schemas.PledgeCreate
+) -> schemas.Pledge:
     """Make a pledge, as a draft or (``data.submit``) submitted straight away; every problem with it at once."""
     problems = Problems()
     check_each(data, problems, PLEDGE_LABELS)
@@ -215,6 +219,8 @@ async def create_pledge(principal: Principal, bid_id: int, data: schemas.PledgeC
             bid_id=bid_id,
             after=values | {"status": status, "version": 1},
         )
+        message_ids = await notices.pledge_changed(settings, pledge_id, "submit") if data.submit else []
+    await notices.deliver(message_ids)
     row = await _row(pledge_id)
     assert row is not None
     return pledge_out(row)
@@ -297,10 +303,13 @@ def _same(key: str, before: Any, after: Any) -> bool:
 Step = tuple[str, Callable[[dict[str, Any], BidAccess], dict[str, Any]]]
 
 
-async def _apply(principal: Principal, pledge_id: int, expected_version: int, steps: list[Step]) -> schemas.Pledge:
+async def _apply(
+    principal: Principal, pledge_id: int, expected_version: int, steps: list[Step], settings: Settings | None = None
+) -> schemas.Pledge:
     """Every pledge change: access, bid open and version checked, then each step, all in one transaction. Each
     step that changes something is its own event in the history with its own version, as if made one after the
-    other; a step that changes nothing leaves no trace (saved as it was: no new version, nothing in the history)."""
+    other; a step that changes nothing leaves no trace (saved as it was: no new version, nothing in the history).
+    A submission or withdrawal writes its messages in the same transaction (``settings`` is needed for those)."""
     row, access = await _visible_row(principal, pledge_id)
     if access.role not in {"member", "withdrawn"}:  # a withdrawn organisation is told why below (409)
         raise Forbidden("Only the organisation that made this pledge can change it.")
@@ -318,6 +327,7 @@ async def _apply(principal: Principal, pledge_id: int, expected_version: int, st
                 f"{expected_version}). Reload it, check the latest figures, then make your change again.",
                 extra={"current_version": current["version"]},
             )
+        done: list[str] = []
         for action, changes_for in steps:
             changes = {k: v for k, v in changes_for(current, access).items() if not _same(k, current[k], v)}
             if not changes:
@@ -342,6 +352,12 @@ async def _apply(principal: Principal, pledge_id: int, expected_version: int, st
                 after=changes | {"version": fresh["version"]},
             )
             current = fresh
+            done.append(action)
+        message_ids: list[int | None] = []
+        for action in dict.fromkeys(a for a in done if a in notices.PLEDGE_KINDS):
+            assert settings is not None, "a submission or withdrawal needs settings for its messages"
+            message_ids += await notices.pledge_changed(settings, pledge_id, action)
+    await notices.deliver(message_ids)
     return pledge_out(current)
 
 
@@ -379,7 +395,13 @@ async def update_pledge(
 
 
 async def save_pledge(
-    principal: Principal, pledge_id: int, data: schemas.PledgeUpdate, if_match: str | None, *, submit: bool
+    settings: Settings,
+    principal: Principal,
+    pledge_id: int,
+    data: schemas.PledgeUpdate,
+    if_match: str | None,
+    *,
+    submit: bool,
 ) -> schemas.Pledge:
     """Save a pledge's content and, with ``submit``, submit it: one use case, in one transaction. A draft is changed,
     then submitted; a withdrawn pledge is submitted again, then changed (without ``submit`` it is refused, as
@@ -395,10 +417,12 @@ async def save_pledge(
         return _submitted() if submit and current["status"] == "draft" else {}
 
     steps: list[Step] = [("submit", resubmit), ("update", _content_change(data, problems)), ("submit", submit_draft)]
-    return await _apply(principal, pledge_id, expected, steps)
+    return await _apply(principal, pledge_id, expected, steps, settings)
 
 
-async def submit_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
+async def submit_pledge(
+    settings: Settings, principal: Principal, pledge_id: int, if_match: str | None
+) -> schemas.Pledge:
     expected = parse_if_match(if_match)
 
     def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
@@ -406,10 +430,12 @@ async def submit_pledge(principal: Principal, pledge_id: int, if_match: str | No
             raise Conflict("This pledge is already submitted.")
         return _submitted()
 
-    return await _apply(principal, pledge_id, expected, [("submit", changes_for)])
+    return await _apply(principal, pledge_id, expected, [("submit", changes_for)], settings)
 
 
-async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | None) -> schemas.Pledge:
+async def withdraw_pledge(
+    settings: Settings, principal: Principal, pledge_id: int, if_match: str | None
+) -> schemas.Pledge:
     expected = parse_if_match(if_match)
 
     def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
@@ -417,7 +443,7 @@ async def withdraw_pledge(principal: Principal, pledge_id: int, if_match: str | 
             raise Conflict("This pledge is already withdrawn.")
         return {"status": "withdrawn"}
 
-    return await _apply(principal, pledge_id, expected, [("withdraw", changes_for)])
+    return await _apply(principal, pledge_id, expected, [("withdraw", changes_for)], settings)
 
 
 DRAFT_EVENT_KEYS = ("status", "version")  # what others read of a change made while the pledge was a draft

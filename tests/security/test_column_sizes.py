@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, get_args
 
@@ -25,6 +26,7 @@ from consortium.bids import schemas as bid_schemas
 from consortium.documents import schemas as document_schemas
 from consortium.documents.files import FILES
 from consortium.documents.services import VARIANTS
+from consortium.mail import outbox
 from consortium.organisations import schemas as organisation_schemas
 from consortium.organisations.identifiers import MAX_LENGTH as ORG_ID_LENGTH
 from consortium.piccolo_app import TABLES
@@ -166,6 +168,24 @@ FEEDS: dict[tuple[str, str], list[Callable[[], float]]] = {
         measured("the user agent, cut to the column in documents.services._log", lambda: 300)
     ],
     ("pledge", "status"): [literal(*literal_values(pledge_schemas.PledgeStatus))],
+    ("outbox_message", "kind"): [literal(*outbox.MESSAGE_KINDS)],
+    ("outbox_message", "to_address"): [EMAIL],
+    ("outbox_message", "to_name"): [measured("a name, cut to fit by queue_message", lambda: outbox.NAME_LENGTH)],
+    ("outbox_message", "reply_to"): [EMAIL],
+    ("outbox_message", "subject"): [measured("a subject, cut to fit by queue_message", lambda: outbox.SUBJECT_LENGTH)],
+    ("outbox_message", "message_id"): [
+        measured(
+            "a Message-ID on the longest domain",
+            lambda: len(make_msgid(domain="d" * outbox.DOMAIN_LENGTH)),
+        )
+    ],
+    ("outbox_message", "dedupe_key"): [measured("checked by queue_message", lambda: outbox.DEDUPE_KEY_LENGTH)],
+    ("outbox_message", "unsubscribe_url"): [
+        measured("checked by queue_message", lambda: outbox.UNSUBSCRIBE_URL_LENGTH)
+    ],
+    ("outbox_message", "state"): [literal(*outbox.MESSAGE_STATES)],
+    ("reminder_subscription", "email"): [EMAIL],
+    ("reminder_subscription", "token_hash"): [HASH],
 }
 
 

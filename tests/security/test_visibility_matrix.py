@@ -104,6 +104,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/bids/{bid_id:int}/documents"): "in 403 403 404 ok 404 in in in 404 403|404",
     ("GET", "/api/v1/bids/{bid_id:int}/documents"): "401 403 403 404 ok 404 401 401 401 404 403|404",
     ("GET", "/rule-preview/{key:str}"): "in ok ok ok ok ok in in in ok ok",
+    # Chasing the members with something left to do: the convenor's, while the bid is open.
+    ("GET", "/bids/{bid_id:int}/chase"): "in 403 403 404 ok/409/409 404 in in in 404 403|404",
+    ("POST", "/bids/{bid_id:int}/chase"): "403 403 403 404 ok* 404 403 403 403 404 403|404",
+    # --- Mail: the development mail page shows each person their own messages ({message_id} is one to member A),
+    # and a convenor those of their bids; a stop link is its own key (a made-up one works for no one).
+    ("GET", "/dev/mail"): "in ok ok ok ok ok in in in ok ok",
+    ("GET", "/dev/mail/{message_id:int}"): "in ok 404 404 ok 404 in in in 404 404",
+    ("GET", "/dev/mail/{message_id:int}/html"): "in ok 404 404 ok 404 in in in 404 404",
+    ("GET", "/reminders/stop/{token:str}"): "404 404 404 404 404 404 404 404 404 404 404",
+    ("POST", "/reminders/stop/{token:str}"): "403 404 404 404 404 404 403 403 403 404 404",
     # --- Organisations: member A's own; the convenor reads it ------------------------------------------------
     ("GET", "/organisations/{organisation_id:int}"): "in ok 404 404 ok 404 in in in 404 404",
     ("GET", "/api/v1/organisations/{organisation_id:int}"): "401 ok 404 404 ok 404 401 401 401 404 404",
@@ -357,6 +367,7 @@ def request_for(world: World, method: str, route: str, role: str, file: str = ""
     elif route.startswith(("/api/v1/invitations/", "/invitations/")):
         params["token"] = world.invitation_tokens[role]
     params["token_id"] = world.member_a_spare_token_id
+    params["message_id"] = world.member_a_message_id
     url = route
     for name, value in params.items():
         for suffix in (":int", ":str", ":path", ""):

@@ -26,6 +26,7 @@ from consortium.accounts.services import create_api_token, create_user
 from consortium.bids.tables import BidMember
 from consortium.documents.services import wait_for_renders
 from consortium.documents.tables import ShareLink
+from consortium.mail.tables import OutboxMessage
 from consortium.timeutil import utc_now
 from consortium.visibility import Stage, Subject
 from tests.factories import (
@@ -96,6 +97,7 @@ class World:
     pdf_sha256: str
     member_a_spare_token_id: int
     member_a_email: str
+    member_a_message_id: int  # a message sent to member A's person (the development mail page)
     planted: list[Planted] = field(default_factory=list)
 
 
@@ -113,6 +115,12 @@ async def _change(client: Client, headers: dict[str, str], pledge_id: int, actio
     else:
         answer = await client.post(f"/api/v1/pledges/{pledge_id}/{action}", headers=version_header)
     assert answer.status_code == 200, answer.text
+
+
+async def _first_message_to(address: str) -> int:
+    row = await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.to_address == address).first()
+    assert row is not None, f"no message was written to {address}"
+    return int(row["id"])
 
 
 async def build_world(client: Client, stage: Stage) -> World:
@@ -305,5 +313,6 @@ async def build_world(client: Client, stage: Stage) -> World:
         pdf_sha256=document["pdf_sha256"],
         member_a_spare_token_id=spare_token_id,
         member_a_email=me["email"],
+        member_a_message_id=await _first_message_to(me["email"]),
         planted=planted,
     )

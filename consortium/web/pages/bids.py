@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -15,8 +17,10 @@ from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.pledges import services as pledges
+from consortium.reminders import services as reminders
+from consortium.reminders.schedule import DEFAULT_DAYS
 from consortium.timeutil import utc_now
-from consortium.web.identity import CurrentUser
+from consortium.web.identity import AppSettings, CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
@@ -46,6 +50,7 @@ BID_FIELD_IDS = {
     "match_consortium_part": "match_consortium_part",
     "match_cap_pence": "match_cap",
     "themes": "themes",
+    "reminder_days": "reminder_days",
 }
 # The fields in the order the form shows them, which is the order its error summary lists problems in.
 FORM_ORDER = [
@@ -59,6 +64,7 @@ FORM_ORDER = [
     "match_funder_part",
     "match_cap",
     "themes",
+    "reminder_days",
 ]
 ACTIONS = {
     "open": "The bid is open. Members can now make and change their pledges.",
@@ -69,7 +75,24 @@ ACTIONS = {
 LIVE_REGIONS = {"figures": ("convenor/_live_figures.html", 5), "members": ("convenor/_live_members.html", 20)}
 
 
-def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
+def reminder_days_text(days: Sequence[int]) -> str:
+    return ", ".join(str(day) for day in days)
+
+
+def read_reminder_days(typed: str, errors: forms.FormErrors) -> list[int] | None:
+    """The days typed as "7, 3, 1" (commas, spaces or both between them); None, with what to type in ``errors``,
+    when a part is not a whole number. Whether the days are allowed is the services' to say."""
+    parts = [part for part in re.split(r"[,;\s]+", typed.strip()) if part]
+    if not all(part.isascii() and part.isdigit() and len(part) <= 6 for part in parts):
+        errors.add(
+            "reminder_days",
+            "Enter the reminder days as whole numbers of days before the deadline, separated by commas, like 7, 3, 1.",
+        )
+        return None
+    return [int(part) for part in parts]
+
+
+def bid_form_values(bid: schemas.Bid | None = None, reminder_days: Sequence[int] = DEFAULT_DAYS) -> dict[str, Any]:
     if bid is None:
         return {
             "network_id": "",
@@ -83,6 +106,7 @@ def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
             "match_funder_part": "1",
             "match_cap": "",
             "themes": "",
+            "reminder_days": reminder_days_text(reminder_days),
         }
     return {
         "network_id": str(bid.network_id),
@@ -96,6 +120,7 @@ def bid_form_values(bid: schemas.Bid | None = None) -> dict[str, Any]:
         "match_funder_part": str(bid.match_funder_part),
         "match_cap": pounds_input(bid.match_cap_pence),
         "themes": "\n".join(bid.themes),
+        "reminder_days": reminder_days_text(reminder_days),
     }
 
 
@@ -121,6 +146,7 @@ def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[s
         values["match_funder_part"], "match_funder_part", errors, what="the pounds the funder adds"
     )
     cap = forms.pounds(values["match_cap"], "match_cap", errors, what="the most the funder will add", required=False)
+    days = read_reminder_days(values["reminder_days"], errors)
     terms = schemas.BidUpdate(
         title=values["title"],
         funder_name=values["funder_name"],
@@ -131,6 +157,7 @@ def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[s
         match_funder_part=read(funder_part, "match_funder_part"),
         match_cap_pence=read(cap, "match_cap"),
         themes=forms.lines(values["themes"]),
+        reminder_days=msgspec.UNSET if days is None else days,
     )
     return values, terms
 
@@ -189,7 +216,9 @@ class BidPages(PageController):
     async def edit(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
         return await render(
-            request, "convenor/bid_form.html", await self._form_context(user, bid_form_values(bid), bid)
+            request,
+            "convenor/bid_form.html",
+            await self._form_context(user, bid_form_values(bid, await reminders.reminder_days(bid_id)), bid),
         )
 
     @post("/bids/{bid_id:int}/edit")
@@ -230,7 +259,12 @@ class BidPages(PageController):
         bid = await bids.read_bid(user, bid_id)
         if bid.your_role == "convenor":
             view = await views.dashboard(user, bid, member_to_leave_out(without))
-            context: dict[str, Any] = {"bid": bid, "view": view, "tab": "dashboard", "now": utc_now()}
+            context: dict[str, Any] = {"bid": bid, "view": view, "tab": "dashboard", "now": utc_now(), "to_chase": 0}
+            if bid.status == "open":  # members can only be chased while they can still act
+                described = {rule.key: rule.description for rule in bid.rules}
+                context["to_chase"] = await reminders.members_to_chase(
+                    bid.id, described, view.eligibility.members, context["now"]
+                )
             for region in LIVE_REGIONS:
                 context[f"live_{region}"] = self._live_html(request, region, context)
             return await render(request, "convenor/dashboard.html", context)
@@ -301,13 +335,18 @@ class BidPages(PageController):
 
     @post("/bids/{bid_id:int}/status/{action:str}", name="bid-status")
     async def change_status(
-        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], action: FromPath[str]
+        self,
+        request: PageRequest,
+        user: CurrentUser,
+        settings: AppSettings,
+        bid_id: FromPath[int],
+        action: FromPath[str],
     ) -> Response[Any]:
         await convenor_bid(user, bid_id)
         if action not in ACTIONS:
             raise NotFound("There is nothing at this address.")
         try:
-            await bids.transition(user, bid_id, action)
+            await bids.transition(settings, user, bid_id, action)
         except ServiceError as error:
             return redirect(request, f"/bids/{bid_id}", error.message, kind="error")
         return redirect(request, f"/bids/{bid_id}", ACTIONS[action])

@@ -114,20 +114,30 @@ class DocumentPages(PageController):
         form = await request.form()
         errors = forms.FormErrors()
         field = f"days-{document_id}"
-        values = {field: forms.text(form, "days"), f"label-{document_id}": forms.text(form, "label")}
+        send_field = f"send-to-{document_id}"
+        values = {
+            field: forms.text(form, "days"),
+            f"label-{document_id}": forms.text(form, "label"),
+            send_field: forms.text(form, "send_to"),
+        }
         days = forms.whole_number(values[field], field, errors, what="how many days the link lasts", low=1, high=365)
         if not errors:
             data = forms.convert(
-                {"label": values[f"label-{document_id}"], "expires_in_days": days},
+                {
+                    "label": values[f"label-{document_id}"],
+                    "expires_in_days": days,
+                    "send_to": values[send_field] or None,
+                },
                 schemas.ShareLinkCreate,
                 errors,
-                {"label": "the label"},
+                {"label": "the label", "send_to": "the funder's email address"},
+                {"send_to": send_field},
             )
             if data is not None:
                 try:
                     link = await documents.create_share_link(settings, user, document_id, data)
                 except ServiceError as error:
-                    errors.add_service_error(error, {"expires_in_days": field}, default=field)
+                    errors.add_service_error(error, {"expires_in_days": field, "send_to": send_field}, default=field)
                 else:
                     return await self._page(
                         request, user, settings.share_link_days, bid, new_link=link, status_code=201

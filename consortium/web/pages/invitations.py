@@ -22,12 +22,13 @@ from consortium.errors import ServiceError
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.organisations.schemas import OrganisationCreate
+from consortium.timeutil import UK, as_utc, utc_now
 from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
-from consortium.words import ORG_TYPE_NAMES
+from consortium.words import ORG_TYPE_NAMES, short_datetime_text
 
 MAX_CSV_BYTES = 100_000
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "text/comma-separated-values"}
@@ -112,6 +113,26 @@ def addresses_from_csv(
     return found
 
 
+def _clock(value: Any, now: Any) -> str:
+    """'10:42' today (UK time), else '3 Jul 2026, 10:42'."""
+    local, today = as_utc(value).astimezone(UK), as_utc(now).astimezone(UK)
+    return f"{local:%H:%M}" if local.date() == today.date() else short_datetime_text(value)
+
+
+def delivery_text(delivery: schemas.Delivery | None, now: Any = None) -> str:
+    """Where an invitation's email has got to, in words: "Sent" only once the mail server has accepted it."""
+    now = now or utc_now()
+    if delivery is None:
+        return "Not emailed"
+    if delivery.state == "sent" and delivery.sent_at is not None:
+        return f"Sent {_clock(delivery.sent_at, now)}"
+    if delivery.state == "failed":
+        return f"Failed: {delivery.last_error or 'the mail server refused it'}"
+    if delivery.next_attempt_at is not None:
+        return f"Trying again at {_clock(delivery.next_attempt_at, now)}"
+    return "Sending" if delivery.state == "sending" else "Queued"
+
+
 async def _invitation_context(
     user: Principal, bid: schemas.Bid, *, new_links: list[schemas.Invitation] | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -122,6 +143,7 @@ async def _invitation_context(
     return {
         "bid": bid,
         "invitations": listed,
+        "deliveries": {invitation.id: delivery_text(invitation.delivery) for invitation in listed},
         "counts": counts,
         "new_links": new_links or [],
         "tab": "invitations",
@@ -268,7 +290,7 @@ class AcceptPages(PageController):
                     await invitations.check_acceptance(principal, token, data)
             else:
                 assert data is not None
-                accepted, who = await invitations.accept_invitation(principal, token, data)
+                accepted, who = await invitations.accept_invitation(settings, principal, token, data)
                 cookies: list[Cookie] = []
                 if principal is None:
                     session = await accounts.start_session(

@@ -26,7 +26,7 @@ from consortium.pledges import schemas
 from consortium.pledges import services as pledges
 from consortium.reference.districts import districts
 from consortium.schemas import MAX_DISTRICT_ENTRIES
-from consortium.web.identity import CurrentUser
+from consortium.web.identity import AppSettings, CurrentUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, member_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
@@ -197,7 +197,9 @@ class PledgePages(PageController):
         return await self._form(request, user, bid, None, blank_values(organisation_id), forms.FormErrors())
 
     @post("/bids/{bid_id:int}/pledge")
-    async def create(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+    async def create(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
+    ) -> Response[Any]:
         bid = await member_bid(user, bid_id)
         form = await request.form()
         errors = forms.FormErrors()
@@ -208,7 +210,9 @@ class PledgePages(PageController):
             if errors:  # the rest of the form, checked in the same round
                 await pledges.check_pledge(user, bid_id, content)
             else:
-                created = await pledges.create_pledge(user, bid_id, new_pledge(content, organisation, submit=submit))
+                created = await pledges.create_pledge(
+                    settings, user, bid_id, new_pledge(content, organisation, submit=submit)
+                )
                 if not submit:
                     return redirect(request, f"/pledges/{created.id}", ACTION_MESSAGES["draft"])
                 message, kind = await submitted_message(user, bid_id, created.organisation_id)
@@ -226,7 +230,9 @@ class PledgePages(PageController):
         return await self._form(request, user, bid, pledge, pledge_values(pledge, covered), forms.FormErrors())
 
     @post("/pledges/{pledge_id:int}")
-    async def change(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+    async def change(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, pledge_id: FromPath[int]
+    ) -> Response[Any]:
         pledge = await pledges.read_pledge(user, pledge_id)
         bid = await member_bid(user, pledge.bid_id)
         form = await request.form()
@@ -238,7 +244,7 @@ class PledgePages(PageController):
             if errors:  # the rest of the form, checked in the same round
                 await pledges.check_pledge(user, bid.id, content)
             else:
-                saved = await pledges.save_pledge(user, pledge_id, content, version, submit=submit)
+                saved = await pledges.save_pledge(settings, user, pledge_id, content, version, submit=submit)
                 if submit:
                     message, kind = await submitted_message(user, bid.id, pledge.organisation_id)
                     return redirect(request, f"/pledges/{pledge_id}", message, kind=kind)
@@ -250,12 +256,14 @@ class PledgePages(PageController):
         return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
 
     @post("/pledges/{pledge_id:int}/withdraw")
-    async def withdraw(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
+    async def withdraw(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, pledge_id: FromPath[int]
+    ) -> Response[Any]:
         pledge = await pledges.read_pledge(user, pledge_id)
         bid = await member_bid(user, pledge.bid_id)
         version = forms.text(await request.form(), "version")
         try:
-            await pledges.withdraw_pledge(user, pledge_id, version)
+            await pledges.withdraw_pledge(settings, user, pledge_id, version)
         except ServiceError as error:
             errors = forms.FormErrors()
             errors.add(None, error.message)

@@ -1,0 +1,1 @@
+"""Mail: messages written to an outbox in the transaction of the change that causes them, delivered by a job."""

@@ -1,0 +1,362 @@
+"""Who is told what, when something happens: one function per message, each reading what it needs and writing its
+messages to the outbox. Each runs INSIDE the transaction of the change that causes it (so a refused or rolled-back
+change leaves no message) and returns the ids written; the caller passes them to ``deliver`` once it has committed.
+
+Privacy: a member's message names only that member and its own figures; only a convenor's names another member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from consortium.accounts.principal import Principal
+from consortium.bids.tables import Bid, BidMember
+from consortium.documents.tables import Document, ShareLink
+from consortium.mail import compose
+from consortium.mail.compose import BidFacts
+from consortium.mail.delivery import deliver_soon
+from consortium.mail.outbox import queue_message
+from consortium.networks.tables import NetworkConvenor
+from consortium.organisations.tables import Organisation, OrganisationUser
+from consortium.pledges.tables import Pledge
+from consortium.settings import Settings
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """An invitation link just made: the token exists only now, so the message is the one place it goes."""
+
+    invitation_id: int
+    email: str
+    url: str
+    replaced: bool  # a new link for an invitation already sent: the old link has stopped working
+
+
+async def deliver(message_ids: list[int | None]) -> None:
+    """Start delivering messages once the transaction that wrote them has committed. Never raises."""
+    ids = [message_id for message_id in message_ids if message_id is not None]
+    if not ids:
+        return
+    await deliver_soon(ids)
+
+
+async def _bid(bid_id: int) -> tuple[BidFacts, int]:
+    row = await (
+        Bid.select(
+            Bid.title,
+            Bid.funder_name,
+            Bid.programme,
+            Bid.deadline,
+            Bid.network,
+            Bid.network.name.as_alias("network_name"),
+        )
+        .where(Bid.id == bid_id)
+        .first()
+    )
+    assert row is not None, f"bid {bid_id} is gone inside its own transaction"
+    facts = BidFacts(
+        title=row["title"],
+        network_name=row["network_name"],
+        funder_name=row["funder_name"],
+        programme=row["programme"] or "",
+        deadline=row["deadline"],
+    )
+    return facts, int(row["network"])
+
+
+def _people(rows: list[dict[str, Any]]) -> list[Person]:
+    seen: dict[str, Person] = {}
+    for row in rows:
+        seen.setdefault(str(row["email"]).lower(), Person(int(row["id"]), row["email"], row["name"]))
+    return list(seen.values())
+
+
+async def _convenors(network_id: int) -> list[Person]:
+    rows = await (
+        NetworkConvenor.select(
+            NetworkConvenor.user.id.as_alias("id"),
+            NetworkConvenor.user.email.as_alias("email"),
+            NetworkConvenor.user.name.as_alias("name"),
+        )
+        .where((NetworkConvenor.network == network_id) & (NetworkConvenor.user.is_active == True))  # noqa: E712
+        .order_by(NetworkConvenor.id)
+    )
+    return _people(rows)
+
+
+async def _people_of(organisation_id: int) -> list[Person]:
+    rows = await (
+        OrganisationUser.select(
+            OrganisationUser.user.id.as_alias("id"),
+            OrganisationUser.user.email.as_alias("email"),
+            OrganisationUser.user.name.as_alias("name"),
+        )
+        .where((OrganisationUser.organisation == organisation_id) & (OrganisationUser.user.is_active == True))  # noqa: E712
+        .order_by(OrganisationUser.id)
+    )
+    return _people(rows)
+
+
+async def _reply_to(network_id: int, acting: Principal | None = None) -> str:
+    """Replies go to the convenor who acted, else to the network's first convenor."""
+    if acting is not None and acting.convenes(network_id):
+        return acting.email
+    convenors = await _convenors(network_id)
+    return convenors[0].email if convenors else ""
+
+
+async def _organisation_name(organisation_id: int) -> str:
+    row = await Organisation.select(Organisation.name).where(Organisation.id == organisation_id).first()
+    return str(row["name"]) if row else ""
+
+
+async def invitations_made(
+    settings: Settings, principal: Principal, bid_id: int, links: list[NewLink], expires_at: datetime
+) -> list[int | None]:
+    """One message per link: the invitation, or the new link replacing one sent before."""
+    bid, network_id = await _bid(bid_id)
+    reply_to = await _reply_to(network_id, principal)
+    inviter = principal.name or principal.email
+    ids = []
+    for link in links:
+        composed = compose.invitation(
+            settings, bid=bid, inviter_name=inviter, url=link.url, expires_at=expires_at, replaced=link.replaced
+        )
+        ids.append(
+            await queue_message(
+                settings,
+                kind="invitation_replaced" if link.replaced else "invitation",
+                to_address=link.email,
+                composed=composed,
+                reply_to=reply_to,
+                bid_id=bid_id,
+                invitation_id=link.invitation_id,
+            )
+        )
+    return ids
+
+
+async def joined(settings: Settings, person: Principal, bid_id: int, organisation_id: int) -> list[int | None]:
+    """The welcome, to the person who accepted the invitation (only once their organisation has joined)."""
+    bid, network_id = await _bid(bid_id)
+    composed = compose.welcome(
+        settings,
+        bid=bid,
+        person_name=person.name,
+        organisation_name=await _organisation_name(organisation_id),
+        bid_url=f"{settings.base_url}/bids/{bid_id}",
+        organisation_url=f"{settings.base_url}/organisations/{organisation_id}",
+    )
+    message_id = await queue_message(
+        settings,
+        kind="welcome",
+        to_address=person.email,
+        to_name=person.name,
+        composed=composed,
+        reply_to=await _reply_to(network_id),
+        bid_id=bid_id,
+        organisation_id=organisation_id,
+    )
+    return [message_id]
+
+
+PLEDGE_KINDS = {"submit": "pledge_submitted", "withdraw": "pledge_withdrawn"}
+
+
+async def pledge_changed(settings: Settings, pledge_id: int, action: str) -> list[int | None]:
+    """A pledge submitted or withdrawn: its own organisation's people are told of their pledge, the bid's convenors
+    of this member's (not of a draft withdrawn before it was ever submitted: convenors never see drafts). No other
+    member's name or amount goes anywhere."""
+    kind = PLEDGE_KINDS[action]
+    pledge = await (
+        Pledge.select(Pledge.bid, Pledge.organisation, Pledge.amount_pence, Pledge.submitted_at)
+        .where(Pledge.id == pledge_id)
+        .first()
+    )
+    assert pledge is not None
+    bid_id, organisation_id = int(pledge["bid"]), int(pledge["organisation"])
+    bid, network_id = await _bid(bid_id)
+    organisation_name = await _organisation_name(organisation_id)
+    make = compose.pledge_submitted if kind == "pledge_submitted" else compose.pledge_withdrawn
+    reply_to = await _reply_to(network_id)
+    ids = []
+    own = make(
+        settings,
+        bid=bid,
+        organisation_name=organisation_name,
+        amount_pence=int(pledge["amount_pence"]),
+        url=f"{settings.base_url}/pledges/{pledge_id}",
+        for_convenor=False,
+    )
+    for person in await _people_of(organisation_id):
+        ids.append(
+            await queue_message(
+                settings,
+                kind=kind,
+                to_address=person.email,
+                to_name=person.name,
+                composed=own,
+                reply_to=reply_to,
+                bid_id=bid_id,
+                organisation_id=organisation_id,
+            )
+        )
+    if pledge["submitted_at"] is None:
+        return ids
+    for_convenors = make(
+        settings,
+        bid=bid,
+        organisation_name=organisation_name,
+        amount_pence=int(pledge["amount_pence"]),
+        url=f"{settings.base_url}/bids/{bid_id}",
+        for_convenor=True,
+    )
+    for person in await _convenors(network_id):
+        ids.append(
+            await queue_message(
+                settings,
+                kind=kind,
+                to_address=person.email,
+                to_name=person.name,
+                composed=for_convenors,
+                bid_id=bid_id,
+            )
+        )
+    return ids
+
+
+async def _joined_members(bid_id: int) -> list[tuple[int, str]]:
+    rows = await (
+        BidMember.select(BidMember.organisation, BidMember.organisation.name.as_alias("name"))
+        .where((BidMember.bid == bid_id) & (BidMember.status == "joined"))
+        .order_by(BidMember.id)
+    )
+    return [(int(row["organisation"]), str(row["name"])) for row in rows]
+
+
+async def bid_locked(settings: Settings, principal: Principal | None, bid_id: int) -> list[int | None]:
+    """Every joined member's people: no more changes, and what happens next. Each names only its own organisation."""
+    bid, network_id = await _bid(bid_id)
+    reply_to = await _reply_to(network_id, principal)
+    ids = []
+    for organisation_id, organisation_name in await _joined_members(bid_id):
+        composed = compose.bid_locked(
+            settings, bid=bid, organisation_name=organisation_name, url=f"{settings.base_url}/bids/{bid_id}"
+        )
+        for person in await _people_of(organisation_id):
+            ids.append(
+                await queue_message(
+                    settings,
+                    kind="bid_locked",
+                    to_address=person.email,
+                    to_name=person.name,
+                    composed=composed,
+                    reply_to=reply_to,
+                    bid_id=bid_id,
+                    organisation_id=organisation_id,
+                )
+            )
+    return ids
+
+
+async def document_ready(settings: Settings, document_id: int) -> list[int | None]:
+    """A version of the bid document is ready: the convenor who asked for it (else every convenor) is told to check
+    it, and every joined member's people to check their own entry. Written once per document and address, so a
+    render that is retried does not tell anyone twice. Call it in the transaction that marks the document ready."""
+    document = await (
+        Document.select(Document.bid, Document.version, Document.created_by).where(Document.id == document_id).first()
+    )
+    assert document is not None
+    bid_id, version = int(document["bid"]), int(document["version"])
+    bid, network_id = await _bid(bid_id)
+    convenors = await _convenors(network_id)
+    asked = [person for person in convenors if person.user_id == document["created_by"]]
+    reply_to = asked[0].email if asked else (convenors[0].email if convenors else "")
+    ids = []
+    for_convenor = compose.document_ready(
+        settings, bid=bid, version=version, url=f"{settings.base_url}/bids/{bid_id}/documents", for_convenor=True
+    )
+    for person in asked or convenors:
+        ids.append(
+            await queue_message(
+                settings,
+                kind="document_ready",
+                to_address=person.email,
+                to_name=person.name,
+                composed=for_convenor,
+                bid_id=bid_id,
+                dedupe_key=f"document_ready:{document_id}:{person.email.lower()}",
+            )
+        )
+    for organisation_id, organisation_name in await _joined_members(bid_id):
+        composed = compose.document_ready(
+            settings,
+            bid=bid,
+            version=version,
+            url=f"{settings.base_url}/bids/{bid_id}",
+            for_convenor=False,
+            organisation_name=organisation_name,
+        )
+        for person in await _people_of(organisation_id):
+            ids.append(
+                await queue_message(
+                    settings,
+                    kind="document_ready",
+                    to_address=person.email,
+                    to_name=person.name,
+                    composed=composed,
+                    reply_to=reply_to,
+                    bid_id=bid_id,
+                    organisation_id=organisation_id,
+                    dedupe_key=f"document_ready:{document_id}:{organisation_id}:{person.email.lower()}",
+                )
+            )
+    return ids
+
+
+async def share_link_made(
+    settings: Settings, principal: Principal, link_id: int, to_address: str, url: str
+) -> list[int | None]:
+    """The funder's copy of a share link, with what they need to check the PDF is the one we made."""
+    link = await (
+        ShareLink.select(
+            ShareLink.expires_at,
+            ShareLink.document.bid.as_alias("bid"),
+            ShareLink.document.version.as_alias("version"),
+            ShareLink.document.pdf_sha256.as_alias("pdf_sha256"),
+        )
+        .where(ShareLink.id == link_id)
+        .first()
+    )
+    assert link is not None
+    bid_id = int(link["bid"])
+    bid, network_id = await _bid(bid_id)
+    sha256 = str(link["pdf_sha256"] or "")
+    composed = compose.share_link(
+        settings,
+        bid=bid,
+        sender_name=principal.name or principal.email,
+        version=int(link["version"]),
+        url=url,
+        expires_at=link["expires_at"],
+        pdf_sha256=sha256,
+        verify_url=f"{settings.base_url}/api/v1/documents/verify?{urlencode({'sha256': sha256})}",
+    )
+    message_id = await queue_message(
+        settings,
+        kind="share_link",
+        to_address=to_address,
+        composed=composed,
+        reply_to=await _reply_to(network_id, principal),
+        bid_id=bid_id,
+    )
+    return [message_id]
