@@ -52,6 +52,8 @@ async def seed_bid(network_id: int, members: int, *, seed: int = 400) -> int:
         )
     ).returning(Bid.id)
     bid_id = int(rows[0]["id"])
+    if not members:
+        return bid_id
     orgs = await Organisation.insert(
         *[
             Organisation(name=f"Member {seed}-{i:04d}", org_type="housing_association", homes=rng.randint(100, 50_000))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from consortium.errors import SAME_CHANGE_AT_ONCE, ServiceError, is_unique_violation
+from consortium.mail.transport import MailSettingsError
 from consortium.settings import Settings
 from consortium.words import DEFAULT_VARIANT, VARIANTS
 
@@ -222,6 +223,9 @@ def serve(settings: Settings, *, with_demo: bool, workers: int = 1) -> None:
     environment (``consortium.app:app_from_env``), so the settings ``serve`` chose are put there first."""
     import uvicorn
 
+    from consortium.mail.transport import check_mail_settings
+
+    check_mail_settings(settings)  # before anything starts: one clear line, not a web process failing its start-up
     asyncio.run(migrate())
     if with_demo:
         asyncio.run(_load_demo_if_empty(settings))
@@ -243,6 +247,9 @@ def run_worker(settings: Settings) -> None:
     import logging
 
     from consortium.jobs.worker import run_worker as work
+    from consortium.mail.transport import check_mail_settings
+
+    check_mail_settings(settings)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(work(settings))
@@ -379,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
     except ServiceError as error:
         print(f"Error: {error.message}", file=sys.stderr)
+        return 1
+    except MailSettingsError as error:
+        print(f"Error: {error}", file=sys.stderr)
         return 1
     except Exception as error:
         # Two operators (or an operator and the web) creating the same thing at once: the unique index refused ours.

@@ -37,6 +37,10 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "Consortium <consortium@localhost>"
     mail_dir: str = "var/mail"
+    # How long a worker holds the messages it is sending (25 at a time) before another worker may take them over:
+    # longer than sending 25 messages takes, or a slow server's message could go twice; as short as you would wait
+    # for the mail of a worker that died.
+    mail_claim_seconds: int = 120
     # Background jobs. "auto" runs a worker inside each web process on SQLite (no extra server) and none on
     # PostgreSQL, where `consortium worker` processes do the work; "yes" or "no" decide it either way.
     jobs_in_web: str = "auto"
@@ -65,6 +69,7 @@ class Settings:
             smtp_url=env.get("CONSORTIUM_SMTP_URL", defaults.smtp_url),
             mail_from=env.get("CONSORTIUM_MAIL_FROM", defaults.mail_from),
             mail_dir=env.get("CONSORTIUM_MAIL_DIR", defaults.mail_dir),
+            mail_claim_seconds=int(env.get("CONSORTIUM_MAIL_CLAIM_SECONDS", defaults.mail_claim_seconds)),
             jobs_in_web=env.get("CONSORTIUM_JOBS_IN_WEB", defaults.jobs_in_web),
             worker_concurrency=int(env.get("CONSORTIUM_WORKER_CONCURRENCY", defaults.worker_concurrency)),
             render_processes=int(env.get("CONSORTIUM_RENDER_PROCESSES", defaults.render_processes)),

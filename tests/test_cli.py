@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from consortium.cli import serve_settings
 from consortium.settings import Settings
@@ -231,3 +232,16 @@ def test_worker_runs_a_queued_job_and_stops_on_sigterm(tmp_path: Path) -> None:
         code = worker.wait(timeout=60)
     assert code == 0, log.read_text()
     assert "Worker stopped." in log.read_text()
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_mail_server_address_that_could_never_work_stops_the_start_with_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("CONSORTIUM_SMTP_URL", "http://mail.example.org")
+    done = _run(tmp_path, command, "--port", str(free_port())) if command == "serve" else _run(tmp_path, command)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: CONSORTIUM_SMTP_URL must start with smtp:// or smtps://, not http://. Write it like "
+        "smtp://mail.example.org:25, smtp://user:password@host:587?starttls=true or smtps://host."
+    ]

@@ -32,7 +32,7 @@ from consortium.timeutil import as_utc, utc_now
 logger = logging.getLogger("consortium.mail")
 
 DELIVER = "mail.deliver"  # the task (consortium.mail.tasks)
-CLAIM_FOR = timedelta(minutes=2)
+CLAIM_FOR = timedelta(seconds=Settings.mail_claim_seconds)  # the default; CONSORTIUM_MAIL_CLAIM_SECONDS sets it
 CLAIM_BATCH = 25  # messages claimed at once: sent well within CLAIM_FOR even from a slow server
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -70,14 +70,14 @@ def _due_or_abandoned(now: datetime) -> Or:
     return queued_and_due | abandoned
 
 
-async def claim(message_ids: Sequence[int]) -> list[OutboxMessage]:
-    """Mark those of ``message_ids`` that are ready to go as ours for CLAIM_FOR, in one UPDATE, and return them.
+async def claim(message_ids: Sequence[int], *, claim_for: timedelta = CLAIM_FOR) -> list[OutboxMessage]:
+    """Mark those of ``message_ids`` that are ready to go as ours for ``claim_for``, in one UPDATE, and return them.
     A message another worker holds, or one already sent, failed or not yet due, is left alone."""
     if not message_ids:
         return []
     now = utc_now()
     claimed = await (
-        OutboxMessage.update({OutboxMessage.state: "sending", OutboxMessage.claimed_until: now + CLAIM_FOR})
+        OutboxMessage.update({OutboxMessage.state: "sending", OutboxMessage.claimed_until: now + claim_for})
         .where(OutboxMessage.id.is_in(list(message_ids)) & _due_or_abandoned(now))
         .returning(OutboxMessage.id)
     )
@@ -191,10 +191,11 @@ async def deliver_messages(
     settings = settings or Settings.from_env()
     ids = sorted({int(i) for i in message_ids})
     counts = {"sent": 0, "retrying": 0, "failed": 0}
+    claim_for = timedelta(seconds=max(1, settings.mail_claim_seconds))
     unreachable: Failure | None = None  # once the server cannot be reached, the rest of the batch waits too
     async with open_transport(settings, tls_context=tls_context) as transport:
         for chunk in _chunks(ids, CLAIM_BATCH):
-            for row in await claim(chunk):
+            for row in await claim(chunk, claim_for=claim_for):
                 if unreachable is not None:
                     counts[OUTCOMES[await mark_failed(row, unreachable)]] += 1
                     continue

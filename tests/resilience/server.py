@@ -40,6 +40,8 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         "CONSORTIUM_PORT": str(port),
         "CONSORTIUM_ENV": "test",
         "CONSORTIUM_BASE_URL": f"http://127.0.0.1:{port}",
+        # One process that serves and works, on PostgreSQL too (where production runs `consortium worker` beside).
+        "CONSORTIUM_JOBS_IN_WEB": "yes",
         "PICCOLO_CONF": "consortium.piccolo_conf",
     }
     return env
