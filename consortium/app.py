@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,6 +68,9 @@ declare_error_responses(API_CONTROLLERS)
 # with every character escaped); anything much larger is refused (413) before it is read, let alone decoded. Pages
 # keep the application's limit (settings.max_upload_bytes), which also bounds the uploads they take.
 API_MAX_BODY_BYTES = 1_000_000
+# Each step of shutting down (the worker in this process, the job queue, the database pool) gets this long.
+SHUTDOWN_WAIT_S = 20.0
+logger = logging.getLogger("consortium")
 
 
 @get("/health", tags=["Service"], summary="Is the service up?")
@@ -91,8 +96,20 @@ async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
         async with job_queue(app.state.settings):
             yield
     finally:
-        if pooled:
-            await db.close_connection_pool()
+        if isinstance(db, PostgresEngine):
+            await _close_pool(db)
+
+
+async def _close_pool(db: PostgresEngine) -> None:
+    """asyncpg waits, without limit, for every connection to come back before closing: a shutdown must not hang on
+    one still held (a job cancelled mid-query), so after SHUTDOWN_WAIT_S the rest are closed as they are."""
+    try:
+        await asyncio.wait_for(db.close_connection_pool(), SHUTDOWN_WAIT_S)
+    except TimeoutError:
+        logger.warning("Database connections still in use %s s into shutdown: closing them", SHUTDOWN_WAIT_S)
+        if db.pool is not None:
+            db.pool.terminate()
+            db.pool = None
 
 
 @asynccontextmanager
@@ -113,10 +130,19 @@ async def job_queue(settings: Settings) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if worker is not None:
-            await worker.stop()
-        use_queue(None)
-        await queue.disconnect()
+        try:
+            if worker is not None:
+                await asyncio.wait_for(worker.stop(), SHUTDOWN_WAIT_S)
+        except TimeoutError:
+            logger.warning(
+                "The web process's worker did not stop within %s s; its jobs will be retried", SHUTDOWN_WAIT_S
+            )
+        finally:
+            use_queue(None)
+            try:
+                await asyncio.wait_for(queue.disconnect(), SHUTDOWN_WAIT_S)
+            except TimeoutError:
+                logger.warning("The job queue did not disconnect within %s s", SHUTDOWN_WAIT_S)
 
 
 def app_from_env() -> Litestar:

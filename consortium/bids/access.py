@@ -47,6 +47,7 @@ class BidRow:
     version: int
     created_at: datetime
     updated_at: datetime
+    reminder_days: tuple[int, ...] = (7, 3, 1)  # days before the deadline members with something to do are reminded
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> BidRow:
@@ -68,6 +69,7 @@ class BidRow:
             version=int(row["version"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            reminder_days=tuple(int(day) for day in row.get("reminder_days") or ()),
         )
 
 

@@ -79,6 +79,7 @@ class Bid(msgspec.Struct):
     your_role: str  # convenor | member | viewer
     created_at: datetime
     updated_at: datetime
+    reminder_days: list[int] = msgspec.field(default_factory=list)  # days before the deadline, latest first
 
 
 class RuleKindInfo(msgspec.Struct):

@@ -168,6 +168,7 @@ def bid_out(bid: BidRow, role: str) -> schemas.Bid:
         your_role=role,
         created_at=bid.created_at,
         updated_at=bid.updated_at,
+        reminder_days=list(bid.reminder_days),
     )
 
 
@@ -333,10 +334,7 @@ async def update_bid(principal: Principal, bid_id: int, data: schemas.BidUpdate)
     problems.refuse()
     if not changes:
         return bid_out(access.bid, access.role)
-    before = {k: _stored(getattr(access.bid, k)) for k in changes if k != "reminder_days"}
-    if "reminder_days" in changes:  # not part of the bid row every service reads
-        stored = await Bid.select(Bid.reminder_days).where(Bid.id == bid_id).output(load_json=True).first()
-        before["reminder_days"] = stored["reminder_days"] if stored else None
+    before = {k: _stored(getattr(access.bid, k)) for k in changes}
     async with write_transaction():
         _require_not_submitted(await bid_for_write(bid_id, exclusive=True))
         await Bid.update(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +25,7 @@ T = TypeVar("T")
 # A child renders this many documents and is then replaced, so memory WeasyPrint keeps between renders (font and
 # image caches) cannot grow for ever.
 TASKS_PER_CHILD = 50
+PARENT_CHECK_S = 2.0  # how often a render process checks that the process it works for is still there
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -37,8 +40,22 @@ def _executor() -> ProcessPoolExecutor:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=TASKS_PER_CHILD,
+                initializer=_leave_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _leave_with_parent(parent_pid: int) -> None:
+    """In a render process: exit when the process that started it is gone. A parent killed with SIGKILL runs no
+    clean-up, and its idle children would otherwise wait for work for ever (orphans holding memory)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 async def run_in_process(function: Callable[..., T], *args: Any) -> T:

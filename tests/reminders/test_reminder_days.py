@@ -35,9 +35,13 @@ async def test_the_days_are_kept_latest_first(client: Client) -> None:
     made = await client.post("/api/v1/bids", json=new_bid(network_id, reminder_days=[1, 14, 2]), headers=headers)
     assert made.status_code == 201, made.text
     assert await stored_days(made.json()["id"]) == [14, 2, 1]
+    assert made.json()["reminder_days"] == [14, 2, 1]  # the answer says what was kept
     changed = await client.patch(f"/api/v1/bids/{made.json()['id']}", json={"reminder_days": []}, headers=headers)
     assert changed.status_code == 200, changed.text
     assert await stored_days(made.json()["id"]) == []
+    assert changed.json()["reminder_days"] == []
+    read = await client.get(f"/api/v1/bids/{made.json()['id']}", headers=headers)
+    assert read.json()["reminder_days"] == []
 
 
 @pytest.mark.parametrize(
