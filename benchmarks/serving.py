@@ -97,7 +97,8 @@ def served(env: dict[str, str], *, workers: int = 1, log: Path | None = None) ->
     """`consortium serve` in its own process(es) until the block ends; yields its base URL once /health answers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    full_env = {**os.environ, "CONSORTIUM_ENV": "test", "CONSORTIUM_BASE_URL": base, **env}
+    mail = {"CONSORTIUM_MAIL_DIR": str(log.parent / "mail")} if log else {}  # never the project's var/mail
+    full_env = {**os.environ, "CONSORTIUM_ENV": "test", "CONSORTIUM_BASE_URL": base, **mail, **env}
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [CONSORTIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],

@@ -46,6 +46,9 @@ if _POSTGRES_URL:
     os.environ["CONSORTIUM_TEST_DATABASE_URL"] = _POSTGRES_URL
 _TMP = Path(tempfile.mkdtemp(prefix="consortium-tests-"))
 os.environ["DATABASE_URL"] = _POSTGRES_URL or f"sqlite:///{_TMP / 'test.sqlite3'}"
+# Messages written as files (no mail server in tests) go to this run's folder, never the project's var/mail, from
+# this process and from every server or command a test starts.
+os.environ["CONSORTIUM_MAIL_DIR"] = str(_TMP / "mail")
 os.environ.setdefault("PICCOLO_CONF", "consortium.piccolo_conf")
 # argon2's cheapest parameters, as argon2-cffi advises for tests: the suite makes thousands of accounts, and the
 # hashing cost is argon2's, not ours (tests/accounts/test_security.py checks the recommended ones are the default).

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         "CONSORTIUM_BASE_URL": f"http://127.0.0.1:{port}",
         # One process that serves and works, on PostgreSQL too (where production runs `consortium worker` beside).
         "CONSORTIUM_JOBS_IN_WEB": "yes",
+        "CONSORTIUM_MAIL_DIR": os.environ.get("CONSORTIUM_MAIL_DIR", tempfile.mkdtemp(prefix="consortium-mail-")),
         "PICCOLO_CONF": "consortium.piccolo_conf",
     }
     return env
