@@ -17,7 +17,7 @@ from consortium.documents.tables import Document, ShareLink
 from consortium.mail import compose
 from consortium.mail.compose import BidFacts
 from consortium.mail.delivery import deliver_soon
-from consortium.mail.outbox import queue_message
+from consortium.mail.outbox import Composed, queue_message
 from consortium.networks.tables import NetworkConvenor
 from consortium.organisations.tables import Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
@@ -91,6 +91,31 @@ async def _convenors(network_id: int) -> list[Person]:
         .order_by(NetworkConvenor.id)
     )
     return _people(rows)
+
+
+async def _to_each(
+    settings: Settings,
+    people: list[Person],
+    *,
+    kind: str,
+    composed: Composed,
+    dedupe_prefix: str | None = None,
+    **about: Any,
+) -> list[int | None]:
+    """One composed message to each person (``about``: queue_message's other arguments); with ``dedupe_prefix``,
+    written at most once per prefix and address."""
+    return [
+        await queue_message(
+            settings,
+            kind=kind,
+            to_address=person.email,
+            to_name=person.name,
+            composed=composed,
+            dedupe_key=None if dedupe_prefix is None else f"{dedupe_prefix}:{person.email.lower()}",
+            **about,
+        )
+        for person in people
+    ]
 
 
 async def _people_of(organisation_id: int) -> list[Person]:
@@ -197,19 +222,15 @@ async def pledge_changed(settings: Settings, pledge_id: int, action: str) -> lis
         url=f"{settings.base_url}/pledges/{pledge_id}",
         for_convenor=False,
     )
-    for person in await _people_of(organisation_id):
-        ids.append(
-            await queue_message(
-                settings,
-                kind=kind,
-                to_address=person.email,
-                to_name=person.name,
-                composed=own,
-                reply_to=reply_to,
-                bid_id=bid_id,
-                organisation_id=organisation_id,
-            )
-        )
+    ids += await _to_each(
+        settings,
+        await _people_of(organisation_id),
+        kind=kind,
+        composed=own,
+        reply_to=reply_to,
+        bid_id=bid_id,
+        organisation_id=organisation_id,
+    )
     if pledge["submitted_at"] is None:
         return ids
     for_convenors = make(
@@ -220,17 +241,7 @@ async def pledge_changed(settings: Settings, pledge_id: int, action: str) -> lis
         url=f"{settings.base_url}/bids/{bid_id}",
         for_convenor=True,
     )
-    for person in await _convenors(network_id):
-        ids.append(
-            await queue_message(
-                settings,
-                kind=kind,
-                to_address=person.email,
-                to_name=person.name,
-                composed=for_convenors,
-                bid_id=bid_id,
-            )
-        )
+    ids += await _to_each(settings, await _convenors(network_id), kind=kind, composed=for_convenors, bid_id=bid_id)
     return ids
 
 
@@ -252,19 +263,15 @@ async def bid_locked(settings: Settings, principal: Principal | None, bid_id: in
         composed = compose.bid_locked(
             settings, bid=bid, organisation_name=organisation_name, url=f"{settings.base_url}/bids/{bid_id}"
         )
-        for person in await _people_of(organisation_id):
-            ids.append(
-                await queue_message(
-                    settings,
-                    kind="bid_locked",
-                    to_address=person.email,
-                    to_name=person.name,
-                    composed=composed,
-                    reply_to=reply_to,
-                    bid_id=bid_id,
-                    organisation_id=organisation_id,
-                )
-            )
+        ids += await _to_each(
+            settings,
+            await _people_of(organisation_id),
+            kind="bid_locked",
+            composed=composed,
+            reply_to=reply_to,
+            bid_id=bid_id,
+            organisation_id=organisation_id,
+        )
     return ids
 
 
@@ -285,18 +292,14 @@ async def document_ready(settings: Settings, document_id: int) -> list[int | Non
     for_convenor = compose.document_ready(
         settings, bid=bid, version=version, url=f"{settings.base_url}/bids/{bid_id}/documents", for_convenor=True
     )
-    for person in asked or convenors:
-        ids.append(
-            await queue_message(
-                settings,
-                kind="document_ready",
-                to_address=person.email,
-                to_name=person.name,
-                composed=for_convenor,
-                bid_id=bid_id,
-                dedupe_key=f"document_ready:{document_id}:{person.email.lower()}",
-            )
-        )
+    ids += await _to_each(
+        settings,
+        asked or convenors,
+        kind="document_ready",
+        composed=for_convenor,
+        bid_id=bid_id,
+        dedupe_prefix=f"document_ready:{document_id}",
+    )
     for organisation_id, organisation_name in await _joined_members(bid_id):
         composed = compose.document_ready(
             settings,
@@ -306,20 +309,16 @@ async def document_ready(settings: Settings, document_id: int) -> list[int | Non
             for_convenor=False,
             organisation_name=organisation_name,
         )
-        for person in await _people_of(organisation_id):
-            ids.append(
-                await queue_message(
-                    settings,
-                    kind="document_ready",
-                    to_address=person.email,
-                    to_name=person.name,
-                    composed=composed,
-                    reply_to=reply_to,
-                    bid_id=bid_id,
-                    organisation_id=organisation_id,
-                    dedupe_key=f"document_ready:{document_id}:{organisation_id}:{person.email.lower()}",
-                )
-            )
+        ids += await _to_each(
+            settings,
+            await _people_of(organisation_id),
+            kind="document_ready",
+            composed=composed,
+            reply_to=reply_to,
+            bid_id=bid_id,
+            organisation_id=organisation_id,
+            dedupe_prefix=f"document_ready:{document_id}:{organisation_id}",
+        )
     return ids
 
 
