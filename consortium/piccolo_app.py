@@ -12,6 +12,7 @@ from consortium.mail.tables import OutboxMessage, ReminderSubscription
 from consortium.networks.tables import Network, NetworkConvenor
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
+from consortium.teams.tables import TeamInvitation
 
 TABLES = [
     User,
@@ -35,6 +36,7 @@ TABLES = [
     ShareDownload,
     OutboxMessage,
     ReminderSubscription,
+    TeamInvitation,
 ]
 
 APP_CONFIG = AppConfig(

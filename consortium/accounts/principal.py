@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consortium.teams.roles import Permission, may
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -15,6 +17,8 @@ class Principal:
     viewer_bid_ids: frozenset[int]
     session_id: int | None = None  # set when signed in by browser cookie
     csrf_token: str | None = None
+    # (organisation id, role) for each organisation in ``organisation_ids``: consortium.teams.roles
+    organisation_roles: tuple[tuple[int, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -25,3 +29,10 @@ class Principal:
 
     def acts_for(self, organisation_id: int) -> bool:
         return organisation_id in self.organisation_ids
+
+    def role_in(self, organisation_id: int) -> str | None:
+        """The caller's role in one of its organisations (None for any other)."""
+        return dict(self.organisation_roles).get(organisation_id)
+
+    def may(self, organisation_id: int, permission: Permission) -> bool:
+        return may(self.role_in(organisation_id), permission)

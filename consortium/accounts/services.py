@@ -151,7 +151,9 @@ async def load_principal(user_id: int, *, session_id: int | None = None, csrf_to
     if user is None:
         raise NotSignedIn("Your account no longer exists. Ask your network convenor for help.")
     networks = await NetworkConvenor.select(NetworkConvenor.network).where(NetworkConvenor.user == user_id)
-    organisations = await OrganisationUser.select(OrganisationUser.organisation).where(OrganisationUser.user == user_id)
+    organisations = await OrganisationUser.select(OrganisationUser.organisation, OrganisationUser.role).where(
+        OrganisationUser.user == user_id
+    )
     viewer = await BidViewer.select(BidViewer.bid).where(BidViewer.user == user_id)
     return Principal(
         user_id=int(user["id"]),
@@ -159,6 +161,7 @@ async def load_principal(user_id: int, *, session_id: int | None = None, csrf_to
         name=user["name"],
         convenor_network_ids=frozenset(int(r["network"]) for r in networks),
         organisation_ids=frozenset(int(r["organisation"]) for r in organisations),
+        organisation_roles=tuple(sorted((int(r["organisation"]), str(r["role"])) for r in organisations)),
         viewer_bid_ids=frozenset(int(r["bid"]) for r in viewer),
         session_id=session_id,
         csrf_token=csrf_token,

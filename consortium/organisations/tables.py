@@ -23,11 +23,16 @@ class Organisation(Table):
 
 
 class OrganisationUser(Table):
-    """A person who acts for an organisation (a member user)."""
+    """A person who acts for an organisation, in one of ``consortium.teams.roles.ORGANISATION_ROLES``. One row per
+    (organisation, person): a unique index, so two invitations accepted at once cannot make two."""
 
     id: Serial
     organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    # Everyone who acted for an organisation before roles existed could do everything: a signatory.
+    role = Varchar(length=20, default="signatory")
+    added_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Coverage(Table):
