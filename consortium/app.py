@@ -30,12 +30,13 @@ from consortium.documents.controllers import (
     ShareLinkController,
 )
 from consortium.mail.controllers import DevMailPages
-from consortium.networks.controllers import NetworkController
+from consortium.networks.controllers import NetworkController, SignUpController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
 from consortium.reference.controllers import ReferenceController
 from consortium.reminders.controllers import ChasePages, ReminderStopPages
 from consortium.settings import Settings
+from consortium.teams.controllers import NetworkTeamController, OrganisationTeamController, TeamInvitationController
 from consortium.web.crosssite import refuse_cross_site_api_writes
 from consortium.web.errors import EXCEPTION_HANDLERS
 from consortium.web.headers import SECURITY_HEADERS, add_missing_security_headers
@@ -46,6 +47,7 @@ from consortium.web.pages.routes import page_handlers, template_config
 
 API_CONTROLLERS = [
     AuthController,
+    SignUpController,
     NetworkController,
     BidController,
     RuleKindController,
@@ -62,6 +64,10 @@ API_CONTROLLERS = [
     # A document version's files, at one address per audience that the API and the pages both link to.
     DocumentFileController,
     SharedFileController,
+    # Teams: a network's convenors, an organisation's people, invitations to a person.
+    NetworkTeamController,
+    OrganisationTeamController,
+    TeamInvitationController,
 ]
 declare_error_responses(API_CONTROLLERS)
 # The largest body an API call needs is a pledge or a profile with its 20,000-character texts (about 250 KB even

@@ -9,6 +9,10 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+# Ids are serial columns: 32-bit integers on PostgreSQL. A larger number names nothing, and must be answered as such
+# before it reaches PostgreSQL, which would refuse it with an error (a 500), where SQLite simply finds no row.
+LARGEST_ID = 2**31 - 1
+
 
 def engine() -> Engine:
     """The engine Piccolo's tables use, built once from Settings in ``consortium.piccolo_conf``."""

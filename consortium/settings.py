@@ -10,6 +10,14 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///var/consortium.sqlite3"
 
 
+def _switch(value: str | None, default: bool) -> bool:
+    """A yes/no setting: unset or empty keeps the default; "yes", "true", "on" or "1" is on, anything else off (a
+    mistyped value turns the feature off rather than on)."""
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"yes", "true", "on", "1"}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -46,6 +54,9 @@ class Settings:
     jobs_in_web: str = "auto"
     worker_concurrency: int = 4  # jobs one worker runs at once
     render_processes: int = 1  # OS processes that render PDFs for a worker, so renders never hold up its pages
+    # Whether anyone may start a network from the web (/sign-up, /networks/new and their API). Off ("no", "false",
+    # "0"): those answer 404 and networks are made only with `consortium create-network`.
+    open_signup: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +84,7 @@ class Settings:
             jobs_in_web=env.get("CONSORTIUM_JOBS_IN_WEB", defaults.jobs_in_web),
             worker_concurrency=int(env.get("CONSORTIUM_WORKER_CONCURRENCY", defaults.worker_concurrency)),
             render_processes=int(env.get("CONSORTIUM_RENDER_PROCESSES", defaults.render_processes)),
+            open_signup=_switch(env.get("CONSORTIUM_OPEN_SIGNUP"), defaults.open_signup),
             trusted_proxies=tuple(
                 part.strip() for part in env.get("CONSORTIUM_TRUSTED_PROXIES", "").split(",") if part.strip()
             ),

@@ -138,24 +138,55 @@ class Change:
     who: Audience
     stages: frozenset[Stage]
     note: str = ""
+    # Who within ``who`` may (their roles, ``consortium.teams.roles``): "" for every one of them.
+    roles: str = ""
 
 
+EDITORS_AND_SIGNATORIES = "editors and signatories"
 CHANGES: tuple[Change, ...] = (
-    Change("Make, change, submit or withdraw pledges", Audience.MEMBER, frozenset({Stage.OPEN})),
+    Change(
+        "Make, change, submit or withdraw pledges",
+        Audience.MEMBER,
+        frozenset({Stage.OPEN}),
+        roles=EDITORS_AND_SIGNATORIES,
+    ),
+    Change(
+        "Confirm board approval of a pledge",
+        Audience.MEMBER,
+        frozenset({Stage.OPEN}),
+        "setting it or clearing it; an editor saves a pledge only with its approval as it was",
+        roles="signatories only",
+    ),
     Change(
         "Withdraw an organisation from the bid",
         Audience.MEMBER,
         frozenset({Stage.OPEN}),
         "its own; the convenor may withdraw any member while the bid is open",
+        roles=EDITORS_AND_SIGNATORIES,
     ),
     Change(
         "Edit its organisation's profile and coverage",
         Audience.MEMBER,
         frozenset(STAGES),
         "a locked or submitted bid keeps the copy frozen when it locked",
+        roles=EDITORS_AND_SIGNATORIES,
+    ),
+    Change(
+        "Invite, change or remove colleagues",
+        Audience.MEMBER,
+        frozenset(STAGES),
+        "only a signatory makes another signatory; an organisation always keeps one",
+        roles=EDITORS_AND_SIGNATORIES,
     ),
     Change("Change the bid's terms and rules", Audience.CONVENOR, frozenset({Stage.OPEN, Stage.LOCKED})),
     Change("Approve or refuse a pending organisation", Audience.CONVENOR, frozenset({Stage.OPEN})),
+    Change(
+        "Invite or remove co-convenors",
+        Audience.CONVENOR,
+        frozenset(STAGES),
+        "a network always keeps one",
+        roles="convenors",
+    ),
 )
 
 
@@ -198,8 +229,8 @@ def readme_table() -> str:
         cells = []
         for audience in AUDIENCES:
             if audience is change.who:
-                note = f" ({change.note})" if change.note else ""
-                cells.append(_stages_text(change.stages) + note)
+                said = "; ".join(part for part in (change.roles, change.note) if part)
+                cells.append(_stages_text(change.stages) + (f" ({said})" if said else ""))
             else:
                 cells.append("no")
         lines.append(f"| Changes: {change.what.lower()} | " + " | ".join(cells) + " |")

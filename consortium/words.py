@@ -66,6 +66,19 @@ def org_type_name(org_type: str | None) -> str:
     return ORG_TYPE_NAMES.get(org_type) or humanise(org_type)
 
 
+# --- roles in an organisation (consortium.teams.roles) -------------------------------------------------------------
+
+# Said (403) to a person who reads an organisation's details but may not change them, on every way in.
+READ_ONLY_ROLE = (
+    "You can read this organisation's details but not change them. Ask a colleague who is an editor or signatory."
+)
+# Said (403) to an editor who sets or clears a pledge's board approval, on every way in.
+SIGNATORY_ONLY_BOARD_APPROVAL = (
+    "Only a signatory can confirm board approval. Save the pledge without it and ask your organisation's signatory "
+    "to confirm it."
+)
+
+
 # --- statuses -----------------------------------------------------------------------------------------------------
 
 BID_STATUS_NAMES: dict[str, str] = {

@@ -100,3 +100,26 @@ async def pledge(
     response = await client.post(f"/api/v1/bids/{bid_id}/pledges", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+async def add_colleague(organisation_id: int, role: str, email: str | None = None) -> tuple[int, dict[str, str]]:
+    """A new person of the organisation in ``role`` (signatory | editor | viewer), as an accepted invitation leaves
+    them; returns their user id and bearer headers."""
+    from consortium.accounts.services import create_user
+    from consortium.organisations.tables import OrganisationUser
+
+    user_id = await create_user(email or f"colleague{next(_counter)}@example.org", "Robin Colleague", PASSWORD)
+    await OrganisationUser.insert(OrganisationUser(organisation=organisation_id, user=user_id, role=role))
+    _, token = await create_api_token(user_id, "tests")
+    return user_id, bearer(token)
+
+
+async def add_convenor(network_id: int, email: str | None = None) -> tuple[int, dict[str, str]]:
+    """Another convenor of the network, as an accepted invitation leaves them; returns their user id and headers."""
+    from consortium.accounts.services import create_user
+    from consortium.networks.tables import NetworkConvenor
+
+    user_id = await create_user(email or f"coconvenor{next(_counter)}@example.org", "Sam Convenor", PASSWORD)
+    await NetworkConvenor.insert(NetworkConvenor(network=network_id, user=user_id))
+    _, token = await create_api_token(user_id, "tests")
+    return user_id, bearer(token)

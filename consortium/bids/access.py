@@ -17,6 +17,8 @@ from typing import Any, Literal
 from consortium.accounts.principal import Principal
 from consortium.bids.tables import Bid, BidMember
 from consortium.errors import Forbidden, NotFound
+from consortium.teams.roles import Permission
+from consortium.words import READ_ONLY_ROLE, SIGNATORY_ONLY_BOARD_APPROVAL
 
 # "withdrawn": every membership the caller's organisations had in the bid is withdrawn. Only callers that ask for it
 # (reading the organisation's own pledges and their history) ever see this role; to everyone else such a caller is a
@@ -24,6 +26,21 @@ from consortium.errors import Forbidden, NotFound
 Role = Literal["convenor", "member", "viewer", "withdrawn"]
 
 NOT_FOUND = "There is no bid with that number that you can see."
+
+
+def require_permission(principal: Principal, organisation_id: int, permission: Permission) -> None:
+    """Refuse (403) a person of the organisation whose role there does not give ``permission``: the role that
+    counts is the one in the organisation the data belongs to. Callers have already made sure the person may see
+    the organisation's data (anyone else is told 404 before this is asked)."""
+    if not principal.may(organisation_id, permission):
+        raise Forbidden(READ_ONLY_ROLE)
+
+
+def require_board_approval_right(principal: Principal, organisation_id: int) -> None:
+    """Setting or clearing a pledge's board approval is a signatory's (403 for an editor, on its field)."""
+    require_permission(principal, organisation_id, Permission.EDIT)
+    if not principal.may(organisation_id, Permission.SIGN):
+        raise Forbidden(SIGNATORY_ONLY_BOARD_APPROVAL, field="board_approved")
 
 
 @dataclass(frozen=True)

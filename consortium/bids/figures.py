@@ -17,12 +17,12 @@ from consortium.bids.access import BidAccess, BidRow, bid_access
 from consortium.bids.profiles import member_rows
 from consortium.bids.services import rules_from_stored
 from consortium.bids.tables import BidMember
+from consortium.db import LARGEST_ID
 from consortium.errors import BadInput, Forbidden, NotFound
 from consortium.organisations.tables import Organisation
 from consortium.pledges.tables import Pledge
 from consortium.schemas import MAX_PENCE
 
-LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
 
 async def load_frames(bid_id: int) -> BidFrames:

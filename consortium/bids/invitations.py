@@ -16,7 +16,7 @@ from consortium.audit import services as audit
 from consortium.audit.tables import AuditEvent
 from consortium.bids import schemas
 from consortium.bids import services as bids
-from consortium.bids.access import bid_access, forget_access
+from consortium.bids.access import bid_access, forget_access, require_permission
 from consortium.bids.services import BidState, bid_for_write, effective_status
 from consortium.bids.tables import Bid, BidMember, Invitation
 from consortium.db import update_locked, write_transaction
@@ -28,6 +28,7 @@ from consortium.organisations import services as organisations
 from consortium.pledges.tables import Pledge
 from consortium.schemas import MAX_INVITATIONS, Password, ShortText
 from consortium.settings import Settings
+from consortium.teams.roles import FIRST_ROLE, Permission
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import CONTROL, Invalid, Problems, check_each
 
@@ -229,7 +230,8 @@ async def list_invitations(principal: Principal, bid_id: int) -> list[schemas.In
     # Who used each accepted link (the address it was sent to may not be theirs): the convenor decides on a
     # pending membership from this.
     accepted_by = {
-        int((e["after"] or {}).get("organisation_id") or 0): e["actor_label"]
+        int((e["after"] or {}).get("organisation_id") or 0): audit.actor_parts(e["actor_label"]).email
+        or e["actor_label"]
         for e in await AuditEvent.select(AuditEvent.actor_label, AuditEvent.after)
         .where((AuditEvent.bid_id == bid_id) & AuditEvent.action.is_in(list(JOIN_ACTIONS)))
         .order_by(AuditEvent.id)
@@ -452,6 +454,8 @@ async def _accept(
         if data.organisation_id is not None:
             if not principal.acts_for(data.organisation_id):
                 raise NotFound("You do not act for an organisation with that number.")
+            # Joining a bid commits the organisation: its editors and signatories may, a viewer may not (403).
+            require_permission(principal, data.organisation_id, Permission.EDIT)
             organisation_id = data.organisation_id
         else:
             assert data.organisation is not None
@@ -479,6 +483,9 @@ async def _accept(
             int(rows[0]["id"]),
             bid_id=bid_id,
             after={"organisation_id": organisation_id, "status": status, "invited_email": invited},
+            organisation_id=organisation_id,
+            # A new organisation's first person is its signatory (made a moment ago, in this transaction).
+            role=None if data.organisation_id is not None else FIRST_ROLE,
         )
         issued = None
         if data.api_token:  # in the same transaction: joined with a token, or not joined at all

@@ -13,7 +13,7 @@ from consortium.accounts.principal import Principal
 from consortium.analysis.rules import RULE_KINDS, Rule, RuleError, parse_rules
 from consortium.audit import services as audit
 from consortium.bids import schemas
-from consortium.bids.access import BidAccess, BidRow, bid_access, forget_access
+from consortium.bids.access import BidAccess, BidRow, bid_access, forget_access, require_permission
 from consortium.bids.profiles import FROZEN_STATUSES, freeze_profiles, thaw_profiles
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, update_locked, write_transaction
@@ -23,6 +23,7 @@ from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.schemas import RuleList
 from consortium.settings import Settings
+from consortium.teams.roles import Permission
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import Problems, check_each, checked_value
 from consortium.words import BID_LABELS
@@ -499,6 +500,8 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
         raise NotFound("That organisation is not one you act for in this bid.")
     if access.role == "viewer":
         raise Forbidden("Funders can read a bid but not change it.")
+    if access.role in {"member", "withdrawn"}:  # its own: an editor or signatory of it (the convenor: any member)
+        require_permission(principal, organisation_id, Permission.EDIT)
     require_accepting_changes(access.bid)
     async with write_transaction():
         require_accepting_changes(await bid_for_write(bid_id))
@@ -528,6 +531,8 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
             bid_id=bid_id,
             before={"status": row["status"]},
             after={"status": "withdrawn"},
+            organisation_id=organisation_id,
+            role="convenor" if access.role == "convenor" else None,
         )
     forget_access(bid_id)
     return await membership(bid_id, organisation_id)

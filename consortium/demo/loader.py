@@ -14,6 +14,7 @@ from consortium.networks.tables import Network, NetworkConvenor
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
 from consortium.settings import Settings
+from consortium.teams.roles import FIRST_ROLE
 from consortium.timeutil import utc_now
 
 
@@ -49,7 +50,18 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = True) -> Loaded
                 User.id
             )
             user_ids[user.email] = int(rows[0]["id"])
-        await NetworkConvenor.insert(NetworkConvenor(network=network_id, user=user_ids[demo.convenor.email]))
+        first_convenor = user_ids[demo.convenor.email]
+        # The first convenor started the network and invited the others.
+        await NetworkConvenor.insert(
+            *[
+                NetworkConvenor(
+                    network=network_id,
+                    user=user_ids[person.email],
+                    added_by=None if person == demo.convenor else first_convenor,
+                )
+                for person in demo.convenors
+            ]
+        )
 
         org_ids: dict[str, int] = {}
         for org in demo.organisations:
@@ -73,10 +85,17 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = True) -> Loaded
                     for c in org.coverage
                 ]
             )
+        first_person: dict[str, int] = {}  # each organisation's first person (its signatory) invited the others
         for user in demo.users:
             if user.organisation_slug:
+                added_by = first_person.setdefault(user.organisation_slug, user_ids[user.email])
                 await OrganisationUser.insert(
-                    OrganisationUser(organisation=org_ids[user.organisation_slug], user=user_ids[user.email])
+                    OrganisationUser(
+                        organisation=org_ids[user.organisation_slug],
+                        user=user_ids[user.email],
+                        role=user.role or FIRST_ROLE,
+                        added_by=None if added_by == user_ids[user.email] else added_by,
+                    )
                 )
 
         bid = demo.bid
@@ -136,14 +155,19 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = True) -> Loaded
 
 
 def print_logins(settings: Settings, loaded: LoadedDemo) -> None:
-    members = [u for u in loaded.network.users if u.organisation_slug][:3]
+    network = loaded.network
+    firsts = [u for u in network.users if u.organisation_slug and u.email == f"{u.organisation_slug}@example.org"]
+    colleagues = [u for u in network.users if u.organisation_slug and u not in firsts]
+    teams = {u.organisation_slug for u in colleagues}
+    in_teams = [u for u in network.users if u.organisation_slug in teams]
     lines = [
         "",
-        f"Demo network loaded: {loaded.network.name}",
+        f"Demo network loaded: {network.name}",
         f"  Open {settings.base_url}/ and sign in. Every demo password is: {loaded.password}",
-        f"  Convenor:        {loaded.network.convenor.email}",
-        *[f"  Member ({u.organisation_slug}): {u.email}" for u in members],
-        f"  ({len(loaded.network.users) - 1} member logins in all: <slug>@example.org)",
+        f"  Convenors:       {' and '.join(u.email for u in network.convenors)}",
+        *[f"  Member ({u.organisation_slug}): {u.email}" for u in firsts if u.organisation_slug not in teams][:3],
+        *[f"  {(u.role or FIRST_ROLE).capitalize()} ({u.organisation_slug}): {u.email}" for u in in_teams],
+        f"  ({len(firsts)} member logins in all, each its organisation's signatory: <slug>@example.org)",
         f"  The demo bid is {settings.base_url}/bids/{loaded.bid_id}",
         "",
     ]

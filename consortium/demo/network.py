@@ -18,6 +18,10 @@ work. Against them the demo shows these gaps:
 
 while the minimum total, members and regions are met. Four organisations are still invited.
 
+Two people convene the network (Jo Ellison and a co-convenor she invited), and Ashbrook Homes is three colleagues,
+one in each role: its first person (a signatory, who can also confirm board approval), an editor (who keeps the
+pledge and the profile up to date) and a viewer (who reads them), so the team pages have people to show.
+
 Nothing here touches the database or uses randomness: ``build_demo_network(now)`` gives the same network for the
 same ``now`` (only times depend on it). No passwords: the loader sets the published demo password.
 """
@@ -34,8 +38,11 @@ from consortium.timeutil import UK, as_utc
 
 __all__ = [
     "BID_THEMES",
+    "COLLEAGUES",
     "CONVENOR_EMAIL",
+    "CO_CONVENOR_EMAIL",
     "NETWORK_NAME",
+    "TEAM_ORGANISATION",
     "DemoBid",
     "DemoCoverage",
     "DemoMember",
@@ -49,6 +56,14 @@ __all__ = [
 NETWORK_NAME = "Community Homes Network (demo)"
 CONVENOR_EMAIL = "convenor@example.org"
 CONVENOR_NAME = "Jo Ellison"
+CO_CONVENOR_EMAIL = "co-convenor@example.org"
+CO_CONVENOR_NAME = "Sam Okafor"
+# The organisation with a colleague in every role; its first person (<slug>@example.org) is its signatory.
+TEAM_ORGANISATION = "ashbrook"
+COLLEAGUES: tuple[tuple[str, str, str], ...] = (  # (email, name, role) of its other people
+    ("ashbrook-editor@example.org", "Amara Osei", "editor"),
+    ("ashbrook-viewer@example.org", "Tom Briggs", "viewer"),
+)
 
 BID_THEMES: tuple[str, ...] = (
     "Tackling loneliness",
@@ -116,7 +131,8 @@ class DemoMember:
 class DemoUser:
     email: str
     name: str
-    organisation_slug: str | None  # None for the convenor
+    organisation_slug: str | None  # None for the convenors
+    role: str | None = None  # in the organisation (consortium.teams.roles): its first person is a signatory
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,10 @@ class DemoBid:
 @dataclass(frozen=True)
 class DemoNetwork:
     name: str
-    convenor: DemoUser
-    users: tuple[DemoUser, ...]  # the convenor, then one member user per joined organisation
+    convenor: DemoUser  # the first convenor, who started the network and invited the others
+    convenors: tuple[DemoUser, ...]  # every convenor, the first one first
+    # The convenors, then one member user per joined organisation (its signatory), then the colleagues in other roles
+    users: tuple[DemoUser, ...]
     organisations: tuple[DemoOrganisation, ...]
     bid: DemoBid
 
@@ -458,7 +476,8 @@ def build_demo_network(now: datetime) -> DemoNetwork:
     organisations = tuple(_organisation(spec) for spec in _ORGANISATIONS)
     members: list[DemoMember] = []
     pledges: list[DemoPledge] = []
-    users = [DemoUser(CONVENOR_EMAIL, CONVENOR_NAME, None)]
+    convenors = (DemoUser(CONVENOR_EMAIL, CONVENOR_NAME, None), DemoUser(CO_CONVENOR_EMAIL, CO_CONVENOR_NAME, None))
+    users = list(convenors)
     for index, organisation in enumerate(organisations):
         if organisation.slug in INVITED:
             members.append(DemoMember(organisation, "invited", None, organisation.contact_email, None))
@@ -466,10 +485,11 @@ def build_demo_network(now: datetime) -> DemoNetwork:
         email = f"{organisation.slug}@example.org"
         joined_at = now - timedelta(days=20 - index % 10, hours=index % 5)
         members.append(DemoMember(organisation, "joined", email, organisation.contact_email, joined_at))
-        users.append(DemoUser(email, organisation.contact_name, organisation.slug))
+        users.append(DemoUser(email, organisation.contact_name, organisation.slug, "signatory"))
         spec = _PLEDGES.get(organisation.slug)
         if spec is not None:
             pledges.append(_pledge(organisation, spec, now, index))
+    users.extend(DemoUser(email, name, TEAM_ORGANISATION, role) for email, name, role in COLLEAGUES)
     closing_day = (now.astimezone(UK) + timedelta(days=10)).date()
     bid = DemoBid(
         title="Community Match Fund 2026",
@@ -488,7 +508,8 @@ def build_demo_network(now: datetime) -> DemoNetwork:
     )
     return DemoNetwork(
         name=NETWORK_NAME,
-        convenor=users[0],
+        convenor=convenors[0],
+        convenors=convenors,
         users=tuple(users),
         organisations=organisations,
         bid=bid,

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from consortium.mail.outbox import Composed
 from consortium.settings import Settings
+from consortium.teams.roles import ROLE_BY_KEY
 from consortium.words import date_text, datetime_text, money_text
 
 MAIL_TEMPLATES = (Path(__file__).resolve().parents[2] / "templates" / "mail").resolve()
@@ -222,4 +223,40 @@ def share_link(
         expires_at=expires_at,
         pdf_sha256=pdf_sha256,
         verify_url=verify_url,
+    )
+
+
+def team_invitation(
+    settings: Settings,
+    *,
+    inviter_name: str,
+    team_kind: str,
+    team_name: str,
+    role: str,
+    url: str,
+    expires_at: datetime,
+) -> Composed:
+    """An invitation to one person to join a team: a network as a convenor (``team_kind`` "network"), or an
+    organisation in a role (consortium.teams.roles). Its own layout: it is about no bid, and replies reach the
+    person who invited."""
+    found = ROLE_BY_KEY.get(role)
+    role_label = found.label.lower() if found else role
+    article = "an" if role_label[:1] in "aeiou" else "a"
+    subject = (
+        f"{inviter_name} invites you to convene {team_name}"
+        if team_kind == "network"
+        else f"{inviter_name} invites you to join {team_name} as {article} {role_label}"
+    )
+    return render_message(
+        settings,
+        "team_invitation",
+        subject,
+        inviter_name=inviter_name,
+        team_kind=team_kind,
+        team_name=team_name,
+        role_label=role_label,
+        article=article,
+        role_description=found.description if found else "",
+        url=url,
+        expires_at=expires_at,
     )

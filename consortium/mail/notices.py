@@ -359,3 +359,36 @@ async def share_link_made(
         bid_id=bid_id,
     )
     return [message_id]
+
+
+async def team_invitation(
+    settings: Settings,
+    principal: Principal,
+    *,
+    email: str,
+    role: str,
+    team_kind: str,
+    team_name: str,
+    url: str,
+    expires_at: datetime,
+    organisation_id: int | None = None,
+) -> list[int | None]:
+    """An invitation to one person to join a team: a network as a convenor, or an organisation in a role. Replies
+    go to whoever invited them."""
+    composed = compose.team_invitation(
+        settings,
+        inviter_name=principal.name or principal.email,
+        team_kind=team_kind,
+        team_name=team_name,
+        role=role,
+        url=url,
+        expires_at=expires_at,
+    )
+    return await _to_each(
+        settings,
+        [Person(0, email, "")],
+        kind="team_invitation",
+        composed=composed,
+        reply_to=principal.email,
+        organisation_id=organisation_id,
+    )

@@ -22,6 +22,7 @@ MESSAGE_KINDS: dict[str, str] = {
     "reminder": "Deadline reminder",
     "document_ready": "Document ready to check",
     "share_link": "Bid document shared with a funder",
+    "team_invitation": "Invitation to join a team",
 }
 
 MESSAGE_STATES = ("queued", "sending", "sent", "failed")

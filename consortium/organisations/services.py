@@ -12,6 +12,7 @@ import msgspec
 from consortium.accounts.principal import Principal
 from consortium.accounts.services import normalise_email
 from consortium.audit import services as audit
+from consortium.bids.access import require_permission
 from consortium.bids.services import lock_expired_bids
 from consortium.bids.tables import BidMember
 from consortium.db import update_locked, write_transaction
@@ -22,6 +23,7 @@ from consortium.organisations.identifiers import InvalidIdentifier, validate_org
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.reference.districts import REGIONS, districts
 from consortium.reference.search import DistrictList
+from consortium.teams.roles import FIRST_ROLE, ORGANISATION_ROLES, Permission
 from consortium.timeutil import utc_now
 from consortium.validation import Problems, check_each
 from consortium.words import COVERAGE_LABELS, ORG_TYPE_NAMES, ORGANISATION_LABELS, org_type_name
@@ -42,9 +44,25 @@ async def _visible_to(principal: Principal, organisation_id: int) -> bool:
     )
 
 
-def _require_own(principal: Principal, organisation_id: int) -> None:
+def require_may_change(principal: Principal, organisation_id: int) -> None:
+    """A change to the organisation's profile or districts: its own editors and signatories only (403)."""
     if not principal.acts_for(organisation_id):
         raise Forbidden("Only the organisation's own people can change its details.")
+    require_permission(principal, organisation_id, Permission.EDIT)
+
+
+async def who_may(principal: Principal, organisation_id: int, permission: Permission) -> list[str]:
+    """The names of the organisation's people whose role gives ``permission`` (for a page telling a viewer whom
+    to ask), for its own people only: anyone else is told nothing."""
+    if not principal.acts_for(organisation_id):
+        return []
+    roles = [role.key for role in ORGANISATION_ROLES if permission in role.permissions]
+    rows = (
+        await OrganisationUser.select(OrganisationUser.user.name.as_alias("name"))
+        .where((OrganisationUser.organisation == organisation_id) & OrganisationUser.role.is_in(roles))
+        .order_by(OrganisationUser.user.name)
+    )
+    return [str(r["name"]) for r in rows]
 
 
 async def _get_row(organisation_id: int) -> dict[str, Any]:
@@ -217,14 +235,27 @@ def clean_contact_email(value: str) -> str:
 
 
 async def create_organisation(principal: Principal, data: schemas.OrganisationCreate) -> int:
-    """Create an organisation and make the caller one of its people. Call inside a write transaction."""
+    """Create an organisation and make the caller its first person, a signatory. Call inside a write transaction."""
     problems = Problems()
     values = _clean_profile(data, problems)
     problems.refuse()
     rows = await Organisation.insert(Organisation(**values)).returning(Organisation.id)
     organisation_id = int(rows[0]["id"])
-    await OrganisationUser.insert(OrganisationUser(organisation=organisation_id, user=principal.user_id))
-    await audit.record(principal, "organisation.create", "organisation", organisation_id, after=values)
+    # Its first person can do everything (and is recorded as having added themselves).
+    await OrganisationUser.insert(
+        OrganisationUser(
+            organisation=organisation_id, user=principal.user_id, role=FIRST_ROLE, added_by=principal.user_id
+        )
+    )
+    await audit.record(
+        principal,
+        "organisation.create",
+        "organisation",
+        organisation_id,
+        after=values,
+        organisation_id=organisation_id,
+        role=FIRST_ROLE,
+    )
     return organisation_id
 
 
@@ -241,7 +272,7 @@ async def update_organisation(
     (``Invalid``: 422 with each problem on its field), before anything is written."""
     if not await _visible_to(principal, organisation_id):
         raise NotFound(NOT_FOUND)
-    _require_own(principal, organisation_id)
+    require_may_change(principal, organisation_id)
     problems = Problems()
     changes = _clean_profile(data, problems)
     problems.refuse()
@@ -264,6 +295,7 @@ async def update_organisation(
             organisation_id,
             before={k: before[k] for k in changes},
             after=changes,
+            organisation_id=organisation_id,
         )
     return organisation_out(await _get_row(organisation_id))
 
@@ -352,7 +384,7 @@ async def replace_coverage(
     """Replace all the organisation's districts at once: all of the new list lands, or none of it."""
     if not await _visible_to(principal, organisation_id):
         raise NotFound(NOT_FOUND)
-    _require_own(principal, organisation_id)
+    require_may_change(principal, organisation_id)
     if len(data.districts) > len(districts()):
         raise BadInput(
             f"There are only {len(districts())} districts in the UK; the list has {len(data.districts)}.",
@@ -385,5 +417,6 @@ async def replace_coverage(
             organisation_id,
             before={"districts": before},
             after={"districts": [{"district_code": c, "homes": h} for c, h in resolved]},
+            organisation_id=organisation_id,
         )
     return await _coverage_out(organisation_id)

@@ -65,7 +65,11 @@ class Pledge(msgspec.Struct):
 class PledgeEvent(msgspec.Struct):
     id: int
     at: datetime
-    by: str
+    by: str  # who made the change, as a person reads it: "Ana Lopez (editor)"
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    # The person's name, and their role in the pledge's organisation when they made the change (None for a change
+    # recorded before roles existed, or made by no one in a role)
+    by_name: str = ""
+    by_role: str | None = None

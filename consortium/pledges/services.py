@@ -17,7 +17,13 @@ import msgspec
 
 from consortium.accounts.principal import Principal
 from consortium.audit import services as audit
-from consortium.bids.access import BidAccess, BidRow, bid_access
+from consortium.bids.access import (
+    BidAccess,
+    BidRow,
+    bid_access,
+    require_board_approval_right,
+    require_permission,
+)
 from consortium.bids.services import bid_for_write, require_accepting_changes
 from consortium.bids.tables import BidMember
 from consortium.db import update_locked, write_transaction
@@ -29,6 +35,7 @@ from consortium.pledges.tables import Pledge
 from consortium.reference.districts import district_name
 from consortium.reference.search import DistrictList
 from consortium.settings import Settings
+from consortium.teams.roles import Permission
 from consortium.timeutil import utc_now
 from consortium.validation import Problems, check_each
 from consortium.words import PLEDGE_LABELS
@@ -145,7 +152,8 @@ def clean_content(values: dict[str, Any], bid: BidRow, amount_pence: int | None,
     return values
 
 
-def _acting_organisation(access: BidAccess, requested: int | None) -> int:
+def _pledging_organisation(access: BidAccess, requested: int | None) -> int:
+    """The organisation a new pledge is for: the one named, or the caller's only one in the bid."""
     if access.role != "member":
         raise Forbidden("Only member organisations enter pledges. Convenors see them on the bid dashboard.")
     if requested is not None:
@@ -155,6 +163,16 @@ def _acting_organisation(access: BidAccess, requested: int | None) -> int:
     if len(access.organisation_ids) > 1:
         raise BadInput("You act for more than one organisation in this bid: say which with organisation_id.")
     return next(iter(access.organisation_ids))
+
+
+def _acting_organisation(principal: Principal, access: BidAccess, requested: int | None, board_approved: Any) -> int:
+    """The organisation a new pledge is for, refused (403) unless the caller's role there lets them make one: an
+    editor or signatory; and declaring it board approved, a signatory (a new pledge is "not approved" until then)."""
+    organisation_id = _pledging_organisation(access, requested)
+    require_permission(principal, organisation_id, Permission.EDIT)
+    if board_approved is True:
+        require_board_approval_right(principal, organisation_id)
+    return organisation_id
 
 
 async def _require_joined(bid_id: int, organisation_id: int) -> None:
@@ -173,12 +191,25 @@ def _given(data: schemas.PledgeCreate | schemas.PledgeUpdate) -> dict[str, Any]:
     return {f: getattr(data, f) for f in CONTENT_FIELDS if getattr(data, f) is not msgspec.UNSET}
 
 
-async def check_pledge(principal: Principal, bid_id: int, data: schemas.PledgeUpdate) -> None:
+async def check_pledge(
+    principal: Principal,
+    bid_id: int,
+    data: schemas.PledgeUpdate,
+    *,
+    pledge_id: int | None = None,
+    organisation_id: int | None = None,
+) -> None:
     """Every problem with a pledge's content at once (``Invalid``), checked as making or changing one checks it:
-    for a form some of whose fields could not be read, so the rest are reported in the same round."""
+    for a form some of whose fields could not be read, so the rest are reported in the same round. The caller's
+    role is checked first, as making (``organisation_id``, when known) or changing (``pledge_id``) checks it."""
     problems = Problems()
     check_each(data, problems, PLEDGE_LABELS)
     access = await bid_access(principal, bid_id)
+    if pledge_id is not None:
+        row, _ = await _visible_row(principal, pledge_id)
+        _require_role_for_change(principal, row, data)
+    elif access.role == "member" and (organisation_id is not None or len(access.organisation_ids) == 1):
+        _acting_organisation(principal, access, organisation_id, data.board_approved)
     amount = data.amount_pence if data.amount_pence is not msgspec.UNSET else None
     clean_content(_given(data), access.bid, amount, problems)
     problems.refuse()
@@ -191,7 +222,7 @@ async def create_pledge(
     problems = Problems()
     check_each(data, problems, PLEDGE_LABELS)
     access = await bid_access(principal, bid_id)
-    organisation_id = _acting_organisation(access, data.organisation_id)
+    organisation_id = _acting_organisation(principal, access, data.organisation_id, data.board_approved)
     values = clean_content(_given(data), access.bid, data.amount_pence, problems)
     problems.refuse()
     now = utc_now()
@@ -218,6 +249,7 @@ async def create_pledge(
             pledge_id,
             bid_id=bid_id,
             after=values | {"status": status, "version": 1},
+            organisation_id=organisation_id,
         )
         message_ids = await notices.pledge_changed(settings, pledge_id, "submit") if data.submit else []
     await notices.deliver(message_ids)
@@ -313,6 +345,9 @@ async def _apply(
     row, access = await _visible_row(principal, pledge_id)
     if access.role not in {"member", "withdrawn"}:  # a withdrawn organisation is told why below (409)
         raise Forbidden("Only the organisation that made this pledge can change it.")
+    organisation_id = int(row["organisation"])
+    # The role that counts is the one in the organisation the pledge belongs to.
+    require_permission(principal, organisation_id, Permission.EDIT)
     async with write_transaction():
         require_accepting_changes(await bid_for_write(int(row["bid"])))
         await _require_joined(int(row["bid"]), int(row["organisation"]))
@@ -332,6 +367,8 @@ async def _apply(
             changes = {k: v for k, v in changes_for(current, access).items() if not _same(k, current[k], v)}
             if not changes:
                 continue
+            if "board_approved" in changes:  # setting or clearing it: a signatory's, whatever the way in
+                require_board_approval_right(principal, organisation_id)
             before = {k: current[k] for k in changes} | {"version": current["version"]}
             await Pledge.update(
                 {
@@ -350,6 +387,7 @@ async def _apply(
                 bid_id=int(row["bid"]),
                 before=before,
                 after=changes | {"version": fresh["version"]},
+                organisation_id=organisation_id,
             )
             current = fresh
             done.append(action)
@@ -361,11 +399,24 @@ async def _apply(
     return pledge_out(current)
 
 
-def _content_change(data: schemas.PledgeUpdate, problems: Problems) -> Callable[[dict[str, Any], BidAccess], Any]:
+def _require_role_for_change(principal: Principal, current: dict[str, Any], data: schemas.PledgeUpdate) -> None:
+    """A change to a pledge needs an editor or signatory of its organisation; one that sets or clears its board
+    approval (sends a value other than the one stored), a signatory."""
+    organisation_id = int(current["organisation"])
+    require_permission(principal, organisation_id, Permission.EDIT)
+    sent = data.board_approved
+    if sent is not msgspec.UNSET and sent is not None and bool(sent) != bool(current["board_approved"]):
+        require_board_approval_right(principal, organisation_id)
+
+
+def _content_change(
+    principal: Principal, data: schemas.PledgeUpdate, problems: Problems
+) -> Callable[[dict[str, Any], BidAccess], Any]:
     """The step changing a pledge's content to ``data``: every problem with it (``problems`` holds those of its
-    form already) is refused at once, before anything is written."""
+    form already) is refused at once, before anything is written; the caller's role first (403)."""
 
     def changes_for(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
+        _require_role_for_change(principal, current, data)
         if current["status"] == "withdrawn":
             raise Conflict("This pledge was withdrawn. Submit it again first if you want to change it.")
         raw = _given(data)
@@ -391,7 +442,7 @@ async def update_pledge(
     problems = Problems()
     check_each(data, problems, PLEDGE_LABELS)
     expected = parse_if_match(if_match)
-    return await _apply(principal, pledge_id, expected, [("update", _content_change(data, problems))])
+    return await _apply(principal, pledge_id, expected, [("update", _content_change(principal, data, problems))])
 
 
 async def save_pledge(
@@ -416,7 +467,11 @@ async def save_pledge(
     def submit_draft(current: dict[str, Any], access: BidAccess) -> dict[str, Any]:
         return _submitted() if submit and current["status"] == "draft" else {}
 
-    steps: list[Step] = [("submit", resubmit), ("update", _content_change(data, problems)), ("submit", submit_draft)]
+    steps: list[Step] = [
+        ("submit", resubmit),
+        ("update", _content_change(principal, data, problems)),
+        ("submit", submit_draft),
+    ]
     return await _apply(principal, pledge_id, expected, steps, settings)
 
 
@@ -473,9 +528,19 @@ async def pledge_history(principal: Principal, pledge_id: int) -> list[schemas.P
     events = await audit.history("pledge", pledge_id)
     if not principal.acts_for(int(row["organisation"])):
         events = without_draft_content(events)
-    return [
-        schemas.PledgeEvent(
-            id=e["id"], at=e["at"], by=e["actor_label"], action=e["action"], before=e["before"], after=e["after"]
+    shown = []
+    for e in events:
+        who = audit.actor_parts(e["actor_label"])
+        shown.append(
+            schemas.PledgeEvent(
+                id=e["id"],
+                at=e["at"],
+                by=f"{who.name} ({who.role})" if who.role else who.name,
+                action=e["action"],
+                before=e["before"],
+                after=e["after"],
+                by_name=who.name,
+                by_role=who.role,
+            )
         )
-        for e in events
-    ]
+    return shown

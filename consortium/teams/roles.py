@@ -63,3 +63,23 @@ def may_grant(granter_role: str | None, role: str) -> bool:
     if not may(granter_role, Permission.MANAGE_TEAM) or role not in ROLE_BY_KEY:
         return False
     return role != "signatory" or may(granter_role, Permission.SIGN)
+
+
+_PERMISSION_WORDS = {
+    Permission.READ: "read the organisation's details, pledges and their history",
+    Permission.EDIT: "change the details, districts and pledges; withdraw from a bid",
+    Permission.SIGN: "confirm board approval; sign off the bid",
+    Permission.MANAGE_TEAM: "invite, change and remove colleagues",
+}
+
+
+def readme_roles_table() -> str:
+    """The README's table of an organisation's roles, in Markdown, from ``ORGANISATION_ROLES``."""
+    lines = [
+        "| role | " + " | ".join(_PERMISSION_WORDS[p] for p in Permission) + " |",
+        "| --- |" + " --- |" * len(Permission),
+    ]
+    for role in ORGANISATION_ROLES:
+        cells = ["yes" if p in role.permissions else "no" for p in Permission]
+        lines.append(f"| {role.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -15,9 +15,7 @@ class TeamInvitation(Table):
 
     id: Serial
     network = ForeignKey(references=Network, null=True, on_delete=OnDelete.cascade, default=None, index=True)
-    organisation = ForeignKey(
-        references=Organisation, null=True, on_delete=OnDelete.cascade, default=None, index=True
-    )
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.cascade, default=None, index=True)
     role = Varchar(length=20)  # "convenor" for a network; consortium.teams.roles.ORGANISATION_ROLES otherwise
     email = Varchar(length=320)
     token_hash = Varchar(length=64, unique=True, index=True)

@@ -18,12 +18,12 @@ from typing import Any
 import msgspec
 from litestar import Request
 
+from consortium.db import LARGEST_ID
 from consortium.errors import BadInput, NotFound
 from consortium.validation import CONTROL, control_message, find_control
 
 # Bytes that may begin a control character in a JSON body: an escape, DEL, or the UTF-8 of U+202A-E / U+2066-9.
 _MAYBE_CONTROL = re.compile(rb"\\|\x7f|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
-LARGEST_ID = 2**63 - 1
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 

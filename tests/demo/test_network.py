@@ -130,13 +130,29 @@ def test_members_and_users(network: DemoNetwork) -> None:
         else:
             assert member.user_email is None and member.joined_at is None
     assert network.convenor.email == "convenor@example.org"
-    assert network.convenor.organisation_slug is None
-    assert network.users[0] == network.convenor
-    member_users = network.users[1:]
-    assert [u.email for u in member_users] == [m.user_email for m in bid.members if m.member_status == "joined"]
-    assert all(u.organisation_slug and u.email == f"{u.organisation_slug}@example.org" for u in member_users)
+    assert [u.email for u in network.convenors] == ["convenor@example.org", "co-convenor@example.org"]
+    assert all(u.organisation_slug is None and u.role is None for u in network.convenors)
+    assert network.users[:2] == network.convenors
+    firsts = [u for u in network.users[2:] if u.role == "signatory"]
+    assert [u.email for u in firsts] == [m.user_email for m in bid.members if m.member_status == "joined"]
+    assert all(u.organisation_slug and u.email == f"{u.organisation_slug}@example.org" for u in firsts)
+    colleagues = network.users[2 + len(firsts) :]
+    assert {(u.email, u.role) for u in colleagues} == {
+        ("ashbrook-editor@example.org", "editor"),
+        ("ashbrook-viewer@example.org", "viewer"),
+    }
+    assert {u.organisation_slug for u in colleagues} == {"ashbrook"}
     assert len({u.email for u in network.users}) == len(network.users)
     assert not any("password" in field for field in vars(network.convenor))
+
+
+def test_one_organisation_has_a_colleague_in_every_role(network: DemoNetwork) -> None:
+    roles = Counter((u.organisation_slug, u.role) for u in network.users if u.organisation_slug)
+    teams = {slug for slug, _ in roles if sum(1 for s, _ in roles if s == slug) > 1}
+    assert teams == {"ashbrook"}
+    assert {role for slug, role in roles if slug == "ashbrook"} == {"signatory", "editor", "viewer"}
+    ashbrook = next(p for p in network.bid.pledges if p.organisation.slug == "ashbrook")
+    assert ashbrook.status == "submitted"  # the team has a pledge to read and to change
 
 
 def test_pledges_in_several_states(network: DemoNetwork) -> None:

@@ -33,6 +33,8 @@ from consortium.piccolo_app import TABLES
 from consortium.pledges import schemas as pledge_schemas
 from consortium.reference.districts import districts
 from consortium.schemas import Email, Name, ShortText
+from consortium.teams import schemas as team_schemas
+from consortium.teams.roles import CONVENOR, ROLE_KEYS
 
 SOURCE = Path(__file__).resolve().parents[2] / "consortium"
 
@@ -47,6 +49,8 @@ def longest_of_type(info: msgspec.inspect.Type) -> float:
         return max((longest_of_type(t) for t in info.types), default=0)
     if isinstance(info, msgspec.inspect.NoneType):
         return 0
+    if isinstance(info, msgspec.inspect.Metadata):  # a limit with a description (consortium.teams.schemas.Role)
+        return longest_of_type(info.type)
     raise AssertionError(f"not a string type: {info}")
 
 
@@ -186,6 +190,16 @@ FEEDS: dict[tuple[str, str], list[Callable[[], float]]] = {
     ("outbox_message", "state"): [literal(*outbox.MESSAGE_STATES)],
     ("reminder_subscription", "email"): [EMAIL],
     ("reminder_subscription", "token_hash"): [HASH],
+    # Teams (issue 16): a role is one of the organisation roles (or "convenor" on an invitation to a network),
+    # checked by consortium.teams.services before it is stored; the schemas' limit is what reaches that check.
+    ("organisation_user", "role"): [literal(*ROLE_KEYS), field(team_schemas.RoleChange, "role")],
+    ("team_invitation", "email"): [
+        EMAIL,
+        field(team_schemas.ConvenorInvite, "email"),
+        field(team_schemas.ColleagueInvite, "email"),
+    ],
+    ("team_invitation", "role"): [literal(*ROLE_KEYS, CONVENOR), field(team_schemas.ColleagueInvite, "role")],
+    ("team_invitation", "token_hash"): [HASH],
 }
 
 

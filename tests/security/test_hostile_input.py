@@ -116,6 +116,10 @@ async def test_unknown_district_codes_are_named(client: Client, world: dict[str,
         "/api/v1/bids/1.5",
         "/api/v1/bids/99999999999999999999999999",
         "/api/v1/bids/9223372036854775808",
+        "/api/v1/bids/2147483648",  # one past PostgreSQL's integer: an id no row can have, not a database error
+        "/api/v1/bids/1099511627776",
+        "/api/v1/organisations/2147483648",
+        "/api/v1/team-invitations/2147483648",
         "/api/v1/pledges/18446744073709551617",
         "/api/v1/organisations/99999999999999999999",
         "/api/v1/documents/99999999999999999999999/pdf",
@@ -131,7 +135,7 @@ async def test_malformed_identifiers_are_not_found_or_refused(client: Client, wo
 
 async def test_huge_ids_in_bodies_are_refused(client: Client, world: dict[str, Any]) -> None:
     before = await table_contents()
-    for network_id in (2**63, 10**30, -1):
+    for network_id in (2**31, 2**40, 2**63, 10**30, -1):
         response = await client.post(
             "/api/v1/bids",
             json={"network_id": network_id, "title": "T", "funder_name": "F", "deadline": future()},
@@ -320,4 +324,30 @@ async def test_control_characters_are_refused_whatever_the_content_type_says(
         headers=headers,
     )
     assert_refused(response, words=("NUL",))
+    assert await table_contents() == before
+
+
+async def test_every_route_answers_ids_past_the_database_integer_as_not_found(
+    client: Client, world: dict[str, Any], app: Any
+) -> None:
+    """Every address with a number in it, asked with one past PostgreSQL's integer (ids are serial columns): 404
+    as for any id that names nothing, never the database's refusal as a 500 (SQLite would simply find no row)."""
+    from litestar.routes import HTTPRoute
+
+    before = await table_contents()
+    asked = 0
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or ":int}" not in route.path:
+            continue
+        path = route.path
+        for name in [part.split("}")[0] for part in path.split("{")[1:]]:
+            value = str(2**31) if name.endswith(":int") else "x"
+            path = path.replace("{" + name + "}", value)
+        for method in route.route_handler_map:
+            if method == "OPTIONS":
+                continue
+            response = await client.request(method, path, headers=world["conv"])
+            assert response.status_code == 404, (method, route.path, response.status_code, response.text[:200])
+            asked += 1
+    assert asked > 50
     assert await table_contents() == before

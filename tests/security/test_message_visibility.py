@@ -14,6 +14,8 @@ import pytest
 
 from consortium.bids.tables import Bid
 from consortium.mail.tables import OutboxMessage
+from consortium.networks.tables import NetworkConvenor
+from consortium.organisations.tables import OrganisationUser
 from consortium.reminders import services as reminders
 from consortium.reminders.schedule import send_time
 from consortium.settings import Settings
@@ -26,7 +28,18 @@ MAIL = "mail"  # not a document route: a message may carry nothing the policy ke
 
 
 async def addresses(client: Client, world: World) -> dict[str, str]:
+    """Each recipient's role: the scenario's callers, and the people the team rows act on (spare colleagues of A
+    read as A's colleagues in their role, spare convenors as convenors)."""
     found = {}
+    colleagues = await OrganisationUser.select(OrganisationUser.user.email, OrganisationUser.role).where(
+        OrganisationUser.organisation == world.organisations["a"]
+    )
+    for row in colleagues:
+        found[row["user.email"].lower()] = "colleague_viewer" if row["role"] == "viewer" else "colleague_editor"
+    convenors = await NetworkConvenor.select(NetworkConvenor.user.email).where(
+        NetworkConvenor.network == world.params["network_id"]
+    )
+    found.update({row["user.email"].lower(): "convenor" for row in convenors})
     for role in ROLES:
         if world.headers[role]:
             me = await client.get("/api/v1/auth/me", headers=world.headers[role])

@@ -10,6 +10,15 @@ The network's convenor runs an open bid with four member organisations and a sec
   approval ("pending");
 * Elsewhere Homes, member of the other network's bid.
 
+The teams (issue 16): the bid's network has a second convenor ("co_convenor"), and Ashbrook Homes two more people,
+an editor ("colleague_editor") and a viewer ("colleague_viewer"); member A's person is its signatory. Spare people
+(convenors of the network, editors of A) and waiting team invitations are the targets of the removal and revoke rows,
+one for each caller allowed to remove (so no row finds its target gone) and one kept for everyone else
+(``Teams.targets``). Each caller holds a team invitation of its own to join A as a viewer, sent to an address
+nobody has (``Teams.tokens``): anyone holding it reads it; signed out, accepting makes the account; signed in, the
+account's address is not the one invited (409). These are made with direct rows (faster than the API, and
+independent of it).
+
 Then the bid is moved to the stage asked for, a document is made, and share links are created (live, revoked,
 expired). Every text and amount planted is listed in ``World.planted`` with the kind of data it is
 (``consortium.visibility.Subject``) and whose it is, so the matrix can ask the policy who may see it.
@@ -22,11 +31,16 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from consortium.accounts.security import hash_password, new_token, token_digest
 from consortium.accounts.services import create_api_token, create_user
+from consortium.accounts.tables import User
 from consortium.bids.tables import BidMember
 from consortium.documents.services import wait_for_renders
 from consortium.documents.tables import ShareLink
 from consortium.mail.tables import OutboxMessage
+from consortium.networks.tables import NetworkConvenor
+from consortium.organisations.tables import OrganisationUser
+from consortium.teams.tables import TeamInvitation
 from consortium.timeutil import utc_now
 from consortium.visibility import Stage, Subject
 from tests.factories import (
@@ -53,9 +67,21 @@ ROLES = (
     "funder_expired",
     "member_withdrawn",
     "member_pending",
+    "co_convenor",
+    "colleague_editor",
+    "colleague_viewer",
 )
+# The callers the teams add (issue 16): a second convenor of the bid's network, and two more people of member A.
+TEAM_ROLES = ("co_convenor", "colleague_editor", "colleague_viewer")
 # The organisation each member role acts for (keys of World.organisations).
-ROLE_ORGANISATION = {"member_a": "a", "member_b": "b", "member_withdrawn": "w", "member_pending": "p"}
+ROLE_ORGANISATION = {
+    "member_a": "a",
+    "member_b": "b",
+    "member_withdrawn": "w",
+    "member_pending": "p",
+    "colleague_editor": "a",
+    "colleague_viewer": "a",
+}
 BID = "bid"  # the owner of the bid's own data (figures, records), as opposed to one organisation's
 
 THEMES = ["Warm homes", "Tackling loneliness"]
@@ -99,6 +125,137 @@ class World:
     member_a_email: str
     member_a_message_id: int  # a message sent to member A's person (the development mail page)
     planted: list[Planted] = field(default_factory=list)
+    # (route) -> (the route's parameter, {caller: id, "*": the id for every other caller}): see Teams
+    targets: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    team_invitation_tokens: dict[str, str] = field(default_factory=dict)
+
+
+# The team routes whose target is a person or an invitation chosen for each caller (Teams.targets).
+REMOVE_CONVENOR_API = "/api/v1/networks/{network_id:int}/convenors/{user_id:int}"
+REMOVE_CONVENOR_PAGE = "/networks/{network_id:int}/team/{user_id:int}/remove"
+CHANGE_ROLE_API = "/api/v1/organisations/{organisation_id:int}/people/{user_id:int}"
+CHANGE_ROLE_PAGE = "/organisations/{organisation_id:int}/team/{user_id:int}/role"
+REMOVE_COLLEAGUE_PAGE = "/organisations/{organisation_id:int}/team/{user_id:int}/remove"
+REVOKE_TEAM_INVITATION_API = "/api/v1/team-invitations/{invitation_id:int}"
+REVOKE_TEAM_INVITATION_PAGE = "/team-invitations/{invitation_id:int}/revoke"
+# PATCH and DELETE share CHANGE_ROLE_API's path: the DELETE's targets are under this key.
+REMOVE_COLLEAGUE_API = "DELETE " + CHANGE_ROLE_API
+
+
+@dataclass
+class Teams:
+    headers: dict[str, dict[str, str]]  # the three TEAM_ROLES
+    targets: dict[str, tuple[str, dict[str, int]]]
+    tokens: dict[str, str]  # each caller's own team invitation (to join A as a viewer, sent to an unused address)
+
+
+_password_hash: list[str] = []
+
+
+async def _person(email: str, name: str) -> int:
+    """An account made with a direct row (the argon2 hash of the tests' password, made once)."""
+    if not _password_hash:
+        _password_hash.append(hash_password(PASSWORD))
+    rows = await User.insert(User(email=email, name=name, password_hash=_password_hash[0])).returning(User.id)
+    return int(rows[0]["id"])
+
+
+async def _team_invitation(
+    email: str, role: str, by: int, *, network: int | None = None, org: int | None = None
+) -> tuple[int, str]:
+    token = new_token()
+    rows = await TeamInvitation.insert(
+        TeamInvitation(
+            network=network,
+            organisation=org,
+            role=role,
+            email=email,
+            token_hash=token_digest(token),
+            created_by=by,
+            expires_at=utc_now() + timedelta(days=14),
+        )
+    ).returning(TeamInvitation.id)
+    return int(rows[0]["id"]), token
+
+
+async def build_teams(network_id: int, org_a: int, convenor_id: int, member_a_id: int, roles: tuple[str, ...]) -> Teams:
+    """The team callers, the spare people and invitations the team rows act on, and a team invitation per role."""
+    headers: dict[str, dict[str, str]] = {}
+
+    async def convenor_of_network(key: str) -> int:
+        user = await _person(f"{key}@example.org", f"Convenor {key}")
+        await NetworkConvenor.insert(NetworkConvenor(network=network_id, user=user, added_by=convenor_id))
+        return user
+
+    async def colleague(key: str, role: str) -> int:
+        user = await _person(f"{key}@example.org", f"Colleague {key}")
+        await OrganisationUser.insert(OrganisationUser(organisation=org_a, user=user, role=role, added_by=member_a_id))
+        return user
+
+    headers["co_convenor"] = bearer((await create_api_token(await convenor_of_network("co-convenor"), "tests"))[1])
+    for role in ("editor", "viewer"):
+        user = await colleague(f"colleague-{role}", role)
+        headers[f"colleague_{role}"] = bearer((await create_api_token(user, "tests"))[1])
+
+    async def spare_convenors(kind: str) -> dict[str, int]:
+        return {
+            "convenor": await convenor_of_network(f"spare-convenor-{kind}-1"),
+            "co_convenor": await convenor_of_network(f"spare-convenor-{kind}-2"),
+        }
+
+    async def spare_colleagues(kind: str) -> dict[str, int]:
+        return {
+            "member_a": await colleague(f"spare-colleague-{kind}-1", "editor"),
+            "colleague_editor": await colleague(f"spare-colleague-{kind}-2", "editor"),
+        }
+
+    async def spare_invitations(kind: str) -> dict[str, int]:
+        found = {}
+        for role, network, org, by in (
+            ("member_a", None, org_a, member_a_id),
+            ("colleague_editor", None, org_a, member_a_id),
+            ("convenor", network_id, None, convenor_id),
+            ("co_convenor", network_id, None, convenor_id),
+        ):
+            found[role], _ = await _team_invitation(
+                f"spare-invitation-{kind}-{role.replace('_', '-')}@example.org",
+                "convenor" if network else "editor",
+                by,
+                network=network,
+                org=org,
+            )
+        return found
+
+    # Never removed, changed or revoked (no caller allowed to is given them): what everyone else tries.
+    kept_convenor = await convenor_of_network("kept-convenor")
+    kept_colleague = await colleague("kept-colleague", "editor")
+    kept_invitation, _ = await _team_invitation("kept-invitation@example.org", "editor", member_a_id, org=org_a)
+    targets: dict[str, tuple[str, dict[str, int]]] = {
+        REMOVE_CONVENOR_API: ("user_id", {**await spare_convenors("api"), "*": kept_convenor}),
+        REMOVE_CONVENOR_PAGE: ("user_id", {**await spare_convenors("page"), "*": kept_convenor}),
+        # An editor made a signatory (API) or a viewer (page): every caller tries the same person.
+        CHANGE_ROLE_API: ("user_id", {"*": await colleague("to-be-signatory", "editor")}),
+        CHANGE_ROLE_PAGE: ("user_id", {"*": await colleague("to-be-viewer", "editor")}),
+        REMOVE_COLLEAGUE_API: ("user_id", {**await spare_colleagues("api"), "*": kept_colleague}),
+        REMOVE_COLLEAGUE_PAGE: ("user_id", {**await spare_colleagues("page"), "*": kept_colleague}),
+        REVOKE_TEAM_INVITATION_API: ("invitation_id", {**await spare_invitations("api"), "*": kept_invitation}),
+        REVOKE_TEAM_INVITATION_PAGE: ("invitation_id", {**await spare_invitations("page"), "*": kept_invitation}),
+    }
+    tokens = {}
+    for role in roles:
+        _, tokens[role] = await _team_invitation(
+            f"team-invitee-{role.replace('_', '-')}@example.org", "viewer", member_a_id, org=org_a
+        )
+    return Teams(headers=headers, targets=targets, tokens=tokens)
+
+
+def target(targets: dict[str, tuple[str, dict[str, int]]], method: str, route: str, role: str) -> dict[str, int]:
+    """The parameter a team route's caller acts on (the caller's own spare, or the kept one), as {name: id}."""
+    key = REMOVE_COLLEAGUE_API if (method, route) == ("DELETE", CHANGE_ROLE_API) else route
+    if key not in targets:
+        return {}
+    name, ids = targets[key]
+    return {name: ids.get(role, ids["*"])}
 
 
 async def _share(client: Client, conv: dict[str, str], document_id: int, label: str) -> tuple[int, str]:
@@ -218,6 +375,8 @@ async def build_world(client: Client, stage: Stage) -> World:
 
     me = (await client.get("/api/v1/auth/me", headers=member_a)).json()
     spare_token_id, _ = await create_api_token(me["user_id"], "spare, for the revoke row")
+    convenor_id = (await client.get("/api/v1/auth/me", headers=conv)).json()["user_id"]
+    teams = await build_teams(network_id, org_a, convenor_id, me["user_id"], ROLES)
 
     totals = (await client.get(f"/api/v1/bids/{bid_id}/totals", headers=conv)).json()
     assert totals["pledged_pence"] == 23_456_78 + 54_321_09, totals
@@ -289,6 +448,7 @@ async def build_world(client: Client, stage: Stage) -> World:
             "funder_expired": {},
             "member_withdrawn": member_w,
             "member_pending": member_p,
+            **teams.headers,
         },
         params={
             "bid_id": bid_id,
@@ -315,4 +475,6 @@ async def build_world(client: Client, stage: Stage) -> World:
         member_a_email=me["email"],
         member_a_message_id=await _first_message_to(me["email"]),
         planted=planted,
+        targets=teams.targets,
+        team_invitation_tokens=teams.tokens,
     )

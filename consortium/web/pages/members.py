@@ -19,6 +19,7 @@ from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.reference.districts import District, districts
 from consortium.reference.search import UnknownDistrict, resolve_district, search_districts
 from consortium.schemas import MAX_DISTRICT_ENTRIES
+from consortium.teams.roles import ROLE_BY_KEY, Permission
 from consortium.web.identity import CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest
@@ -189,6 +190,19 @@ async def _own(user: Principal, organisation_id: int) -> schemas.Organisation:
     return organisation
 
 
+async def _role_context(user: Principal, organisation_id: int) -> dict[str, Any]:
+    """What a page says of the person's role: whether they may change the organisation's details (an editor or
+    signatory of it) and, when they may not (a viewer), whom to ask."""
+    may_edit = user.may(organisation_id, Permission.EDIT)
+    role = ROLE_BY_KEY.get(user.role_in(organisation_id) or "")
+    return {
+        "editable": may_edit,
+        "read_only_role": user.acts_for(organisation_id) and not may_edit,
+        "role_label": role.label.lower() if role else "",
+        "who_may_edit": [] if may_edit else await organisations.who_may(user, organisation_id, Permission.EDIT),
+    }
+
+
 class OrganisationPages(PageController):
     @get("/organisations/{organisation_id:int}", name="organisation")
     async def show(self, request: PageRequest, user: CurrentUser, organisation_id: FromPath[int]) -> Response[Any]:
@@ -200,6 +214,7 @@ class OrganisationPages(PageController):
         organisation = await _own(user, organisation_id)
         if not user.acts_for(organisation_id):
             raise NotFound(organisations.NOT_FOUND)
+        organisations.require_may_change(user, organisation_id)  # 403 for a viewer, before what was typed
         errors = forms.FormErrors()
         values, data = read_profile_form(await request.form(), errors)
         try:
@@ -230,7 +245,7 @@ class OrganisationPages(PageController):
                 "organisation": organisation,
                 "values": values,
                 "errors": errors,
-                "editable": user.acts_for(organisation.id),
+                **await _role_context(user, organisation.id),
                 "kept": await bids_keeping_earlier_details(organisation.id),
                 "org_types": [(key, name, None) for key, name in ORG_TYPE_NAMES.items()],
                 "prefixes": SUPPORTED_PREFIXES,
@@ -256,6 +271,7 @@ class OrganisationPages(PageController):
         organisation = await _own(user, organisation_id)
         if not user.acts_for(organisation_id):
             raise NotFound(organisations.NOT_FOUND)
+        organisations.require_may_change(user, organisation_id)  # 403 for a viewer, before what was typed
         errors = forms.FormErrors()
         rows, typed = read_coverage_form(await request.form(), errors)
         if not errors:
@@ -282,7 +298,13 @@ class OrganisationPages(PageController):
         return await render(
             request,
             "member/_district_results.html",
-            {"q": q, "results": self._search(q), "covered": {c.district_code for c in coverage.districts}},
+            {
+                "q": q,
+                "results": self._search(q),
+                "covered": {c.district_code for c in coverage.districts},
+                # A viewer's search offers nothing to add: the districts are changed by editors and signatories.
+                "editable": user.may(organisation_id, Permission.EDIT),
+            },
             fragment=True,
         )
 
@@ -308,7 +330,7 @@ class OrganisationPages(PageController):
             {
                 "organisation": organisation,
                 "coverage": coverage,
-                "editable": user.acts_for(organisation.id),
+                **await _role_context(user, organisation.id),
                 "kept": await bids_keeping_earlier_details(organisation.id),
                 "q": q,
                 "results": self._search(q),

@@ -19,13 +19,14 @@ from consortium.bids import figures
 from consortium.bids import schemas as bid_schemas
 from consortium.bids import services as bids
 from consortium.bids.access import NOT_FOUND as BID_NOT_FOUND
-from consortium.errors import NotFound, ServiceError
+from consortium.errors import Forbidden, NotFound, ServiceError
 from consortium.money import format_pence
 from consortium.organisations import services as organisations
 from consortium.pledges import schemas
 from consortium.pledges import services as pledges
 from consortium.reference.districts import districts
 from consortium.schemas import MAX_DISTRICT_ENTRIES
+from consortium.teams.roles import ROLE_BY_KEY, Permission
 from consortium.web.identity import AppSettings, CurrentUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, member_bid
@@ -156,9 +157,22 @@ def new_pledge(content: schemas.PledgeUpdate, organisation_id: int | None, *, su
     return schemas.PledgeCreate(**given, organisation_id=organisation_id, submit=submit)
 
 
-def add_service_error(errors: forms.FormErrors, error: ServiceError) -> None:
-    """A service's refusal, each problem at its field of the form."""
+def add_service_error(errors: forms.FormErrors, error: ServiceError) -> int:
+    """A service's refusal, each problem at its field of the form; the status to answer with (403 when the
+    person's role does not allow it, else 422)."""
     errors.add_service_error(error, PLEDGE_FIELD_IDS)
+    return error.status_code if isinstance(error, Forbidden) else 422
+
+
+def keep_board_approval_unless_sent(
+    user: Principal, organisation_id: int | None, values: dict[str, Any], content: schemas.PledgeUpdate, current: bool
+) -> None:
+    """Someone who may not confirm board approval sees its box disabled, so the browser sends nothing for it: that
+    means "as it is" (``current``), not "cleared". A box sent ticked anyway is passed on, for the services to refuse
+    (403) when it changes the pledge's approval."""
+    if organisation_id and not user.may(organisation_id, Permission.SIGN) and not values["board_approved"]:
+        content.board_approved = msgspec.UNSET
+        values["board_approved"] = current
 
 
 async def submitted_message(user: Principal, bid_id: int, organisation_id: int) -> tuple[str, str]:
@@ -206,9 +220,11 @@ class PledgePages(PageController):
         values, content = read_pledge_form(form, bid, errors)
         submit = forms.text(form, "action") == "submit"
         organisation = int(values["organisation_id"]) if values["organisation_id"].isdigit() else None
+        keep_board_approval_unless_sent(user, organisation, values, content, False)
+        status_code = 422
         try:
             if errors:  # the rest of the form, checked in the same round
-                await pledges.check_pledge(user, bid_id, content)
+                await pledges.check_pledge(user, bid_id, content, organisation_id=organisation)
             else:
                 created = await pledges.create_pledge(
                     settings, user, bid_id, new_pledge(content, organisation, submit=submit)
@@ -218,8 +234,8 @@ class PledgePages(PageController):
                 message, kind = await submitted_message(user, bid_id, created.organisation_id)
                 return redirect(request, f"/pledges/{created.id}", message, kind=kind)
         except ServiceError as error:
-            add_service_error(errors, error)
-        return await self._form(request, user, bid, None, values, errors, status_code=422)
+            status_code = add_service_error(errors, error)
+        return await self._form(request, user, bid, None, values, errors, status_code=status_code)
 
     @get("/pledges/{pledge_id:int}", name="pledge")
     async def show(self, request: PageRequest, user: CurrentUser, pledge_id: FromPath[int]) -> Response[Any]:
@@ -240,9 +256,11 @@ class PledgePages(PageController):
         version = forms.text(form, "version")
         submit = forms.text(form, "action") == "submit"
         values, content = read_pledge_form(form, bid, errors)
+        keep_board_approval_unless_sent(user, pledge.organisation_id, values, content, pledge.board_approved)
+        status_code = 422
         try:
             if errors:  # the rest of the form, checked in the same round
-                await pledges.check_pledge(user, bid.id, content)
+                await pledges.check_pledge(user, bid.id, content, pledge_id=pledge_id)
             else:
                 saved = await pledges.save_pledge(settings, user, pledge_id, content, version, submit=submit)
                 if submit:
@@ -252,8 +270,8 @@ class PledgePages(PageController):
                 said = ACTION_MESSAGES["save" if changed else "unchanged"]
                 return redirect(request, f"/pledges/{pledge_id}", said, kind="success" if changed else "info")
         except ServiceError as error:
-            add_service_error(errors, error)
-        return await self._form(request, user, bid, pledge, values, errors, status_code=422, version=version)
+            status_code = add_service_error(errors, error)
+        return await self._form(request, user, bid, pledge, values, errors, status_code=status_code, version=version)
 
     @post("/pledges/{pledge_id:int}/withdraw")
     async def withdraw(
@@ -295,7 +313,9 @@ class PledgePages(PageController):
         mine = [m.organisation_id for m in members if user.acts_for(m.organisation_id)]
         if not mine:
             raise NotFound(BID_NOT_FOUND)
-        return mine[0]
+        # One it may pledge for first: a person who is a viewer in one organisation and an editor in another
+        # starts with the form it can use.
+        return next((org for org in mine if user.may(org, Permission.EDIT)), mine[0])
 
     async def _coverage_for(self, user: Principal, bid: bid_schemas.Bid, organisation_id: int) -> list[Any]:
         if bid.your_role != "member":
@@ -317,8 +337,15 @@ class PledgePages(PageController):
         organisation_id = pledge.organisation_id if pledge else int(values["organisation_id"] or 0)
         # A withdrawn organisation no longer reads the bid's member list; it only reads its own pledge here.
         members = await bids.list_members(user, bid.id) if bid.your_role != "withdrawn" else []
-        own = [(str(m.organisation_id), m.name, None) for m in members if user.acts_for(m.organisation_id)]
-        editable = bid.your_role == "member" and bid.accepting_changes
+        # The organisations it may pledge for: those where its role is editor or signatory.
+        own = [
+            (str(m.organisation_id), m.name, None)
+            for m in members
+            if user.acts_for(m.organisation_id) and user.may(m.organisation_id, Permission.EDIT)
+        ]
+        may_edit = bool(organisation_id) and user.may(organisation_id, Permission.EDIT)
+        editable = bid.your_role == "member" and bid.accepting_changes and may_edit
+        role = ROLE_BY_KEY.get(user.role_in(organisation_id) or "") if organisation_id else None
         coverage = await self._coverage_for(user, bid, organisation_id) if organisation_id else []
         return await render(
             request,
@@ -330,6 +357,16 @@ class PledgePages(PageController):
                 "errors": errors,
                 "version": version if version is not None else (str(pledge.version) if pledge else ""),
                 "editable": editable,
+                # A member whose role there is viewer: read only, told so and whom to ask.
+                "read_only_role": bid.your_role == "member" and bid.accepting_changes and not may_edit,
+                "may_sign": bool(organisation_id) and user.may(organisation_id, Permission.SIGN),
+                "role_label": role.label.lower() if role else "",
+                "who_may_edit": await organisations.who_may(user, organisation_id, Permission.EDIT)
+                if organisation_id and not may_edit
+                else [],
+                "who_may_sign": await organisations.who_may(user, organisation_id, Permission.SIGN)
+                if organisation_id and may_edit and not user.may(organisation_id, Permission.SIGN)
+                else [],
                 "own_organisations": own,
                 "coverage": coverage,
                 "member_rules": [r for r in bid.rules if r.scope == "member"],

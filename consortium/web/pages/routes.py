@@ -14,9 +14,12 @@ from consortium.web.pages.members import OrganisationPages
 from consortium.web.pages.pledges import PledgePages
 from consortium.web.pages.rendering import static_files_router, template_config
 from consortium.web.pages.rules import RulePages
+from consortium.web.pages.signup import SignUpPages
+from consortium.web.pages.teams import TeamInvitationPages, TeamPages
 
 PAGE_CONTROLLERS: list[Any] = [
     AuthPages,
+    SignUpPages,
     AccountPages,
     ResetPages,
     BidPages,
@@ -27,6 +30,8 @@ PAGE_CONTROLLERS: list[Any] = [
     PledgePages,
     DocumentPages,
     SharedPages,
+    TeamPages,
+    TeamInvitationPages,
 ]
 
 
