@@ -54,6 +54,9 @@ class Invitation(Table):
     revoked_at = Timestamptz(null=True, default=None)
     last_sent_at = Timestamptz(default=TimestamptzNow())
     organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null, default=None)
+    # What the convenor's member list said of the organisation (name, contact_email, org_id, homes), offered to the
+    # invited person to confirm when they join, so nobody types it twice (consortium.imports.members).
+    prefill = JSON(null=True, default=None)
 
 
 class BidViewer(Table):
