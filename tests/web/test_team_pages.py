@@ -195,7 +195,9 @@ async def test_a_signatory_invites_an_editor_and_a_viewer(client: Client, scene:
     assert viewer_page.status_code == 200
     words = text_of(viewer_page.text)
     assert "Eddie Editor" in words and "Vic Viewer (you)" in words and "Morgan Member" in words
-    assert team_forms(viewer_page.text) == []  # read only: no invitation, role or remove forms
+    # Read only: no invitation, role or remove forms; only leaving, for themselves.
+    forms = team_forms(viewer_page.text)
+    assert len(forms) == 1 and re.fullmatch(rf"{team}/\d+/remove", forms[0]), forms
     assert "Invite a colleague" not in words and "Cancel invitation" not in words
 
     invite = await invite_colleague(client, scene.ana_org, "more@example.org", "viewer")
@@ -210,7 +212,15 @@ async def test_a_signatory_invites_an_editor_and_a_viewer(client: Client, scene:
     assert removal.status_code == 403 and VIEWER_REFUSED in text_of(removal.text)
     promote = await post_form(client, f"{team}/{ids['Vic Viewer']}/role", {"role": "editor"}, page=team)
     assert promote.status_code == 403 and VIEWER_REFUSED in text_of(promote.text)
-    assert "Vic Viewer (you)" in text_of(promote.text) and team_forms(promote.text) == []
+    assert "Vic Viewer (you)" in text_of(promote.text) and len(team_forms(promote.text)) == 1
+    # A viewer may still leave (themselves): signed out at once, and gone from the list.
+    leave = team_forms(promote.text)[0]
+    left = await post_form(client, leave, {}, page=team)
+    assert left.status_code == 303, left.text
+    after = await client.get(team)
+    assert after.status_code in {302, 303} and after.headers["location"].startswith("/sign-in"), after.status_code
+    await sign_in(client, ANA)
+    assert "Vic Viewer" not in person_ids((await client.get(team)).text)
 
 
 async def add_colleagues(client: Client, scene: Scene, *people: tuple[str, str, str]) -> dict[str, httpx.Cookies]:
