@@ -24,7 +24,6 @@ from consortium.pledges.tables import Pledge
 from consortium.schemas import MAX_PENCE
 
 
-
 async def load_frames(bid_id: int) -> BidFrames:
     """The bid's data for the analysis. Members and their districts are read through ``member_rows`` (as the
     document's profiles are): live while the bid is open, the copy frozen at the lock once it is locked or submitted."""
