@@ -66,11 +66,13 @@ test-fast: install ## The SQLite suite only, without lint or browser
 	$(PYTEST) -q $(PARALLEL) -m "not browser"
 
 .PHONY: bench
-bench: install system-deps ## Benchmarks: analysis at scale, API totals, pages, PDF rendering, background work, web processes
+bench: install system-deps ## Benchmarks: analysis at scale, imports, API totals, pages, PDF rendering, the workbook, background work, web processes
 	$(BIN)/python benchmarks/bench_analysis.py
+	$(BIN)/python benchmarks/bench_imports.py
 	$(BIN)/python benchmarks/bench_api.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_workbook.py
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_web_processes.py
 

@@ -20,6 +20,7 @@ from consortium.accounts.controllers import AuthController
 from consortium.bids.access import access_memo_middleware
 from consortium.bids.controllers import BidController, InvitationController, RuleKindController
 from consortium.bids.services import lock_expired_bids
+from consortium.bids.tracker_controllers import TrackerController
 from consortium.db import engine, prepare_database
 from consortium.documents.controllers import (
     BidDocumentController,
@@ -50,6 +51,7 @@ API_CONTROLLERS = [
     SignUpController,
     NetworkController,
     BidController,
+    TrackerController,
     RuleKindController,
     InvitationController,
     OrganisationController,

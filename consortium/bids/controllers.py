@@ -4,13 +4,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from consortium.accounts.services import start_session
 from consortium.analysis.results import Eligibility, Totals, WhatIf
-from consortium.bids import figures, invitations, schemas
+from consortium.bids import copying, figures, invitations, schemas
 from consortium.bids import services as bids
-from consortium.errors import NotFound
+from consortium.errors import BadInput, NotFound
+from consortium.imports import members as member_list
 from consortium.schemas import MAX_PENCE
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
 from consortium.web.openapi import TOTALS_RESPONSES
@@ -55,6 +57,16 @@ async def _bid_as_now_seen(user: CurrentUser, bid_id: int) -> schemas.Bid | None
         return None
 
 
+ImportMode = Annotated[
+    str,
+    QueryParameter(
+        name="mode",
+        description="check: report only; invite: invite only when every row is good; invite_good: invite the good "
+        "rows and report the rest.",
+    ),
+]
+
+
 class BidController(Controller):
     path = "/api/v1/bids"
     tags = ["Bids"]
@@ -90,6 +102,19 @@ class BidController(Controller):
     @post("/{bid_id:int}/submit", status_code=200, summary="Mark a locked bid as submitted to the funder")
     async def submit(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
         return await bids.transition(settings, user, bid_id, "submit")
+
+    @post(
+        "/{bid_id:int}/copy",
+        summary="Start a new draft bid from this one (convenors): its terms and rules, a new title and deadline; "
+        "with members=true, every organisation that had joined it is invited again",
+    )
+    async def copy(
+        self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int], data: JSONBody[copying.BidCopy]
+    ) -> schemas.Bid:
+        new_id = await copying.copy_bid(
+            settings, user, bid_id, title=data.title, deadline=data.deadline, members=data.members
+        )
+        return await bids.read_bid(user, new_id)
 
     @get("/{bid_id:int}/rules", summary="The bid's eligibility rules")
     async def rules(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Rule]:
@@ -187,6 +212,40 @@ class BidController(Controller):
         made = await invitations.create_invitations(settings, user, bid_id, data.emails)
         return schemas.InvitationsMade(bid=await bids.read_bid(user, bid_id), invitations=made)
 
+    @post(
+        "/{bid_id:int}/invitations/import",
+        summary="Invite from your member list (convenors): a CSV or Excel file (multipart field ‘file’) with a "
+        "contact email column and, if you have them, organisation name, identifier and homes. mode=check reports "
+        "every bad row (row, column, what to change); mode=invite invites only when there are none (else 422 with "
+        "every problem, nothing sent); mode=invite_good invites the good rows and reports the rest. Each invitation "
+        "carries its row for the invited person to confirm; the links are answered only now",
+    )
+    async def import_member_list(
+        self,
+        request: Request[Any, Any, Any],
+        user: CurrentUser,
+        settings: AppSettings,
+        bid_id: FromPath[int],
+        mode: ImportMode = "check",
+    ) -> Response[member_list.MemberListReport]:
+        await member_list.require_may_import(user, bid_id)  # 404 or 403 before the body is read
+        form = await request.form()
+        upload = next((v for k, v in form.multi_items() if k == "file" and isinstance(v, UploadFile)), None)
+        if upload is None:
+            upload = next((v for v in form.values() if isinstance(v, UploadFile)), None)
+        if upload is None:
+            raise BadInput(
+                "Send the member list as a file: a multipart form with the field ‘file’ (CSV or Excel).", field="file"
+            )
+        try:
+            content = await upload.read(member_list.MAX_MEMBER_LIST_BYTES + 1)
+        finally:
+            for value in form.values():
+                if isinstance(value, UploadFile):
+                    await value.close()
+        report = await member_list.import_member_list(settings, user, bid_id, content, upload.filename or "", mode)
+        return Response(report, status_code=201 if report.invited else 200)
+
     @get("/{bid_id:int}/invitations", summary="Invitations and where each one has got to (convenors)")
     async def list_invitations(self, user: CurrentUser, bid_id: FromPath[int]) -> list[schemas.Invitation]:
         return await invitations.list_invitations(user, bid_id)
@@ -216,9 +275,13 @@ class InvitationController(Controller):
     path = "/api/v1/invitations"
     tags = ["Invitations"]
 
-    @get("/{token:str}", summary="What an invitation is for (no sign-in needed)")
-    async def read(self, token: FromPath[str]) -> schemas.InvitationInfo:
-        return await invitations.invitation_info(token)
+    @get(
+        "/{token:str}",
+        summary="What an invitation is for (no sign-in needed), with the organisation's details from the convenor's "
+        "member list to confirm (prefill) and, when signed in, the organisations you act for (profile and coverage)",
+    )
+    async def read(self, principal: MaybeUser, token: FromPath[str]) -> invitations.InvitationDetails:
+        return await invitations.invitation_info(token, principal)
 
     @post(
         "/{token:str}/accept",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -90,60 +92,110 @@ async def create_invitations(
     """All of a batch is created, or none of it. Addresses already invited and still pending are re-sent."""
     access = await bid_access(principal, bid_id)
     access.require_convenor()
-    if effective_status(access.bid) in {"locked", "submitted"}:
-        raise Conflict("This bid is locked, so no one new can be invited. Unlock it first.")
+    require_open_to_invitations(access.bid)
     cleaned = _clean_emails(emails)
+    async with write_transaction():
+        await lock_for_inviting(bid_id)
+        made = await write_invitations(settings, principal, bid_id, cleaned)
+    return await deliver_invitations(settings, principal, bid_id, made)
+
+
+def require_open_to_invitations(bid: BidState) -> None:
+    """A locked or submitted bid invites no one new (409)."""
+    if effective_status(bid) in {"locked", "submitted"}:
+        raise Conflict("This bid is locked, so no one new can be invited. Unlock it first.")
+
+
+async def lock_for_inviting(bid_id: int) -> None:
+    """Inside the write transaction, before anything about the bid's invitations is read: the bid locked exclusively
+    (two batches naming one address at once would otherwise both find no pending invitation and both insert one on
+    PostgreSQL; one after the other, the second re-sends the first's), and refused when it was locked a moment ago."""
+    if effective_status(await bid_for_write(bid_id, exclusive=True)) in {"locked", "submitted"}:
+        raise Conflict("This bid was locked a moment ago, so no one new can be invited. Unlock it first.")
+
+
+@dataclass(frozen=True)
+class Made:
+    """Invitations written in a transaction: each one's new token (shown once) and the messages to deliver after."""
+
+    tokens: dict[int, str]
+    message_ids: list[int]
+
+
+async def write_invitations(
+    settings: Settings,
+    principal: Principal,
+    bid_id: int,
+    cleaned: list[str],
+    *,
+    prefills: Mapping[str, dict[str, Any]] | None = None,
+    audit_extra: dict[str, Any] | None = None,
+) -> Made:
+    """The invitation use case's writes, inside the caller's write transaction after ``lock_for_inviting``: each
+    address (normalised, listed once, at most ``MAX_BATCH``) invited, or its pending invitation given a new link;
+    one audit event; each message in the outbox. ``prefills`` gives a new invitation the organisation's details
+    from the convenor's member list (``Invitation.prefill``), for the person to confirm."""
+    if len(cleaned) > MAX_BATCH:
+        raise BadInput(f"Invite at most {MAX_BATCH} addresses at a time; split the list into smaller ones.")
     now = utc_now()
     expires = now + timedelta(days=settings.invitation_days)
     tokens: dict[int, str] = {}
     links: list[NewLink] = []
-    async with write_transaction():
-        # Exclusive: two batches naming one address at once would otherwise both find no pending invitation and
-        # both insert one (PostgreSQL); one after the other, the second re-sends the first's.
-        if effective_status(await bid_for_write(bid_id, exclusive=True)) in {"locked", "submitted"}:
-            raise Conflict("This bid was locked a moment ago, so no one new can be invited. Unlock it first.")
-        # Every pending invitation of the batch in one query, not one query per address.
-        pending = {
-            row["email"]: int(row["id"])
-            for row in await Invitation.select(Invitation.id, Invitation.email).where(
-                (Invitation.bid == bid_id)
-                & Invitation.email.is_in(cleaned)
-                & Invitation.accepted_at.is_null()
-                & Invitation.revoked_at.is_null()
+    # Every pending invitation of the batch in one query, not one query per address.
+    pending = {
+        row["email"]: int(row["id"])
+        for row in await Invitation.select(Invitation.id, Invitation.email).where(
+            (Invitation.bid == bid_id)
+            & Invitation.email.is_in(cleaned)
+            & Invitation.accepted_at.is_null()
+            & Invitation.revoked_at.is_null()
+        )
+    }
+    for email in cleaned:
+        token = new_token()
+        if email in pending:
+            await Invitation.update(
+                {
+                    Invitation.token_hash: token_digest(token),
+                    Invitation.expires_at: expires,
+                    Invitation.last_sent_at: now,
+                }
+            ).where(Invitation.id == pending[email])
+            await _record_replaced_link(principal, bid_id, pending[email])
+            tokens[pending[email]] = token
+            links.append(NewLink(pending[email], email, accept_url(settings, token), replaced=True))
+            continue
+        rows = await Invitation.insert(
+            Invitation(
+                bid=bid_id,
+                email=email,
+                token_hash=token_digest(token),
+                created_by=principal.user_id,
+                expires_at=expires,
+                last_sent_at=now,
+                prefill=(prefills or {}).get(email),
             )
-        }
-        for email in cleaned:
-            token = new_token()
-            if email in pending:
-                await Invitation.update(
-                    {
-                        Invitation.token_hash: token_digest(token),
-                        Invitation.expires_at: expires,
-                        Invitation.last_sent_at: now,
-                    }
-                ).where(Invitation.id == pending[email])
-                await _record_replaced_link(principal, bid_id, pending[email])
-                tokens[pending[email]] = token
-                links.append(NewLink(pending[email], email, accept_url(settings, token), replaced=True))
-                continue
-            rows = await Invitation.insert(
-                Invitation(
-                    bid=bid_id,
-                    email=email,
-                    token_hash=token_digest(token),
-                    created_by=principal.user_id,
-                    expires_at=expires,
-                    last_sent_at=now,
-                )
-            ).returning(Invitation.id)
-            tokens[int(rows[0]["id"])] = token
-            links.append(NewLink(int(rows[0]["id"]), email, accept_url(settings, token), replaced=False))
-        await audit.record(principal, "invitation.create", "bid", bid_id, bid_id=bid_id, after={"emails": cleaned})
-        # In this transaction: every invitation is written with its message, or neither is.
-        message_ids = await notices.invitations_made(settings, principal, bid_id, links, expires)
-    await notices.deliver(message_ids)
+        ).returning(Invitation.id)
+        tokens[int(rows[0]["id"])] = token
+        links.append(NewLink(int(rows[0]["id"]), email, accept_url(settings, token), replaced=False))
+    after: dict[str, Any] = {"emails": cleaned, **(audit_extra or {})}
+    await audit.record(principal, "invitation.create", "bid", bid_id, bid_id=bid_id, after=after)
+    # In this transaction: every invitation is written with its message, or neither is.
+    message_ids = await notices.invitations_made(settings, principal, bid_id, links, expires)
+    return Made(tokens, [message_id for message_id in message_ids if message_id is not None])
+
+
+async def deliver_invitations(
+    settings: Settings, principal: Principal, bid_id: int, made: Made
+) -> list[schemas.Invitation]:
+    """After the transaction: the messages handed to the mail worker, and the invitations made, each with its link."""
+    await notices.deliver(list(made.message_ids))
     listed = await list_invitations(principal, bid_id)
-    return [_with_url(settings, invitation, tokens[invitation.id]) for invitation in listed if invitation.id in tokens]
+    return [
+        _with_url(settings, invitation, made.tokens[invitation.id])
+        for invitation in listed
+        if invitation.id in made.tokens
+    ]
 
 
 def _with_url(settings: Settings, invitation: schemas.Invitation, token: str) -> schemas.Invitation:
@@ -335,15 +387,101 @@ def _require_open_to_newcomers(bid: BidState) -> None:
         )
 
 
-async def invitation_info(token: str) -> schemas.InvitationInfo:
+class Prefill(msgspec.Struct):
+    """What the convenor's member list said of the invited organisation, offered to confirm or change on joining."""
+
+    name: str | None = None
+    contact_email: str | None = None
+    org_id: str | None = None
+    homes: int | None = None
+
+
+class YourOrganisation(msgspec.Struct):
+    """An organisation the signed-in person acts for, offered for joining as it stands (its profile and districts),
+    so a member of an earlier bid confirms rather than retypes. ``may_join`` is false for a viewer (joining commits
+    the organisation: editors and signatories may)."""
+
+    id: int
+    name: str
+    org_type_name: str
+    org_id: str | None
+    homes: int | None
+    contact_email: str | None
+    districts: int
+    district_homes: int
+    district_names: list[str]
+    in_this_network: bool  # a member (or waiting to be) of another bid of the network that invites
+    may_join: bool
+    role: str | None
+
+
+class InvitationDetails(schemas.InvitationInfo):
+    """``InvitationInfo`` with what the invited person starts from: the member list's details of the organisation
+    (``prefill``, null when invited by address alone) and, when signed in, the organisations they act for."""
+
+    prefill: Prefill | None = None
+    your_organisations: list[YourOrganisation] = msgspec.field(default_factory=list)
+
+
+def _prefill_of(value: Any) -> Prefill | None:
+    if not value:
+        return None
+    data = msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+    try:
+        return msgspec.convert(data, Prefill)
+    except msgspec.ValidationError:
+        return None
+
+
+async def your_organisations(principal: Principal | None, network_id: int) -> list[YourOrganisation]:
+    """The signed-in person's organisations with their profile and coverage, those already in this network's bids
+    first."""
+    if principal is None or not principal.organisation_ids:
+        return []
+    ids = sorted(principal.organisation_ids)
+    in_network = {
+        int(r["organisation"])
+        for r in await BidMember.select(BidMember.organisation).where(
+            BidMember.organisation.is_in(ids)
+            & (BidMember.bid.network == network_id)
+            & BidMember.status.is_in(organisations.HOLDING_STATUSES)
+        )
+    }
+    out = []
+    for organisation_id in ids:
+        profile = await organisations.read_organisation(principal, organisation_id)
+        coverage = await organisations.read_coverage(principal, organisation_id)
+        out.append(
+            YourOrganisation(
+                id=organisation_id,
+                name=profile.name,
+                org_type_name=profile.org_type_name,
+                org_id=profile.org_id,
+                homes=profile.homes,
+                contact_email=profile.contact_email,
+                districts=len(coverage.districts),
+                district_homes=coverage.homes_total,
+                district_names=[row.district_name for row in coverage.districts],
+                in_this_network=organisation_id in in_network,
+                may_join=principal.may(organisation_id, Permission.EDIT),
+                role=principal.role_in(organisation_id),
+            )
+        )
+    out.sort(key=lambda o: (not o.in_this_network, not o.may_join, o.name.lower()))
+    return out
+
+
+async def invitation_info(token: str, principal: Principal | None = None) -> InvitationDetails:
     row = await _usable_invitation(token)
     bid = (
-        await Bid.select(Bid.id, Bid.title, Bid.funder_name, Bid.deadline, Bid.network.name.as_alias("network_name"))
+        await Bid.select(
+            Bid.id, Bid.title, Bid.funder_name, Bid.deadline, Bid.network, Bid.network.name.as_alias("network_name")
+        )
         .where(Bid.id == row["bid"])
         .first()
     )
     assert bid is not None
-    return schemas.InvitationInfo(
+    return InvitationDetails(
         bid_id=bid["id"],
         bid_title=bid["title"],
         network_name=bid["network_name"],
@@ -352,6 +490,8 @@ async def invitation_info(token: str) -> schemas.InvitationInfo:
         deadline_uk=uk_time_text(bid["deadline"]),
         email=row["email"],
         expires_at=row["expires_at"],
+        prefill=_prefill_of(row.get("prefill")),
+        your_organisations=await your_organisations(principal, int(bid["network"])),
     )
 
 

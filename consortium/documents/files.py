@@ -6,14 +6,18 @@ version. Convenors download them at ``/bids/{bid}/documents/{version}/{file}``, 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import anyio.to_thread
 
 from consortium.documents import schemas
 from consortium.documents.render import pledges_csv
 from consortium.documents.snapshot import snapshot_from_json
 from consortium.documents.tables import Document
 from consortium.errors import Conflict, NotFound
+from consortium.exports.formats import XLSX_MEDIA_TYPE
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,19 @@ async def _pledges_csv(document_id: int) -> bytes:
     return pledges_csv(snapshot_from_json(await _snapshot_json(document_id)))
 
 
+async def _workbook(document_id: int) -> bytes:
+    """The bid workbook, made from the stored snapshot (so its figures are the PDF's) in a worker thread."""
+    from consortium.exports.workbook import bid_workbook
+
+    row = await Document.select(Document.snapshot_json, Document.version).where(Document.id == document_id).first()
+    if row is None:
+        raise NotFound("There is no such document.")
+    stored = str(row["snapshot_json"]).encode()
+    snapshot = snapshot_from_json(stored)
+    digest = hashlib.sha256(stored).hexdigest()
+    return await anyio.to_thread.run_sync(lambda: bid_workbook(snapshot, sha256=digest, version=int(row["version"])))
+
+
 @dataclass(frozen=True)
 class DocumentFile:
     name: str
@@ -63,6 +80,7 @@ FILES: tuple[DocumentFile, ...] = (
     DocumentFile(PDF, "application/pdf", "Download the PDF", ".pdf", "pdf", _pdf),
     DocumentFile(SNAPSHOT, "application/json", "Download its data (JSON)", ".json", "snapshot", _snapshot_json),
     DocumentFile("pledges.csv", "text/csv", "Download its pledges (CSV)", "-pledges.csv", "pledges", _pledges_csv),
+    DocumentFile("bid.xlsx", XLSX_MEDIA_TYPE, "Download the workbook (Excel)", ".xlsx", "workbook", _workbook),
 )
 FILE_NAMES = tuple(f.name for f in FILES)
 _BY_NAME = {f.name: f for f in FILES}

@@ -206,6 +206,7 @@ def bands_for(
     lowest, highest = positive[0], positive[-1]
     first = nice_floor(lowest / unit) * unit if lowest >= unit else 0
     last = nice_ceil(highest / unit) * unit
+    readable = len({format_value(v) for v in distinct})
     cuts = sorted({nice_round(positive[(n * i) // max_bands] / unit) * unit for i in range(1, max_bands)})
     edges = [first, *(c for c in cuts if first < c < last), last]
     while True:
@@ -214,7 +215,10 @@ def bands_for(
             counts[min(len(counts) - 1, bisect.bisect_right(edges, value) - 1)] += 1
         empty = next((i for i, c in enumerate(counts) if c == 0), None)
         alike = next((i for i in range(len(edges) - 1) if format_value(edges[i]) == format_value(edges[i + 1])), None)
-        drop = empty if empty is not None else alike
+        # Never more classes than amounts that read differently on the map (51p and £1 both read "£1"): the class
+        # with the fewest districts goes first.
+        too_many = counts.index(min(counts)) if len(counts) > readable else None
+        drop = next((i for i in (empty, alike, too_many) if i is not None), None)
         if drop is None or len(edges) <= 2:
             break
         # Merge the class with the next one (the last class with the one before): drop an inner edge.

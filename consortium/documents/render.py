@@ -26,11 +26,9 @@ archival variant without the accessibility level (untagged), kept for funders' p
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import gc
 import hashlib
-import io
 import logging
 import mimetypes
 import threading
@@ -54,6 +52,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from consortium.documents.context import BidContext, build_context
 from consortium.documents.snapshot import Snapshot, snapshot_to_json
+from consortium.exports.tables import DOCUMENT_PLEDGES, document_pledge_rows
+from consortium.exports.writers import csv_bytes
 from consortium.timeutil import as_utc
 from consortium.words import DEFAULT_VARIANT, VARIANTS, Variant
 
@@ -62,24 +62,7 @@ TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "templates").resolve()
 STYLESHEET = ASSETS_DIR / "document.css"
 ASSET_SCHEME = "consortium"  # consortium:document.css -> assets/document.css
 
-CSV_COLUMNS = (
-    "organisation",
-    "organisation_id",
-    "identifier",
-    "member_status",
-    "pledge_id",
-    "pledge_version",
-    "status",
-    "amount_pence",
-    "amount_pounds",
-    "themes",
-    "board_approved",
-    "districts",
-    "purpose",
-    "conditions",
-    "updated_at",
-)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = DOCUMENT_PLEDGES.headings  # pledges.csv's heading row
 
 
 class _PageReferences:
@@ -260,49 +243,13 @@ def page_stylesheet(ctx: BidContext) -> str:
     )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will show as text: formula-like starts get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def pledges_csv(snapshot: Snapshot) -> bytes:
-    """One row per submitted pledge of every member (UTF-8 with a byte order mark, so spreadsheets read it as UTF-8).
+    """One row per submitted pledge of every member (UTF-8 with a byte order mark, so spreadsheets read it as UTF-8):
+    the table ``DOCUMENT_PLEDGES`` by the one export writer, the same bytes for the same snapshot in every release.
 
     Only submitted pledges: a draft is its member's alone and never reaches a funder, even from a snapshot made
     before snapshots left drafts out."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for member in sorted(snapshot.members, key=lambda m: (m.name.casefold(), m.organisation_id)):
-        for pledge in sorted(member.pledges, key=lambda p: p.id):
-            if pledge.status != "submitted":
-                continue
-            pounds, pence = divmod(pledge.amount_pence, 100)
-            row = (
-                member.name,
-                member.organisation_id,
-                member.identifier or "",
-                member.member_status,
-                pledge.id,
-                pledge.version,
-                pledge.status,
-                pledge.amount_pence,
-                f"{pounds}.{pence:02d}",
-                "; ".join(pledge.themes),
-                "yes" if pledge.board_approved else "no",
-                "; ".join(
-                    f"{a.district_name} ({a.district_code})" + ("" if a.amount_pence is None else f" {a.amount_pence}p")
-                    for a in pledge.areas
-                ),
-                pledge.purpose,
-                pledge.conditions,
-                as_utc(pledge.updated_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-            writer.writerow([_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(DOCUMENT_PLEDGES, document_pledge_rows(snapshot))
 
 
 def _attachments(snapshot: Snapshot, snapshot_json: bytes, when: datetime) -> list[Attachment]:

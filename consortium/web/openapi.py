@@ -94,7 +94,9 @@ FILE_RESPONSES = {
     200: ResponseSpec(
         data_container=bytes,
         description="The file, as a download: bid.pdf (application/pdf), snapshot.json (application/json, the "
-        "frozen snapshot the PDF was made from) or pledges.csv (text/csv, the PDF's attachment of submitted pledges).",
+        "frozen snapshot the PDF was made from), pledges.csv (text/csv, the PDF's attachment of submitted pledges) or "
+        "bid.xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, the workbook made from the same "
+        "snapshot).",
         media_type="application/octet-stream",
         generate_examples=False,
     )

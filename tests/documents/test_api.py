@@ -52,6 +52,7 @@ async def test_generate_download_and_verify(client: Client) -> None:
         ("bid.pdf", f"{base}/bid.pdf"),
         ("snapshot.json", f"{base}/snapshot.json"),
         ("pledges.csv", f"{base}/pledges.csv"),
+        ("bid.xlsx", f"{base}/bid.xlsx"),
     ]
     assert (document["pdf_url"], document["snapshot_url"]) == (f"{base}/bid.pdf", f"{base}/snapshot.json")
     attached = pypdf.PdfReader(io.BytesIO(pdf.content)).attachments
@@ -62,7 +63,7 @@ async def test_generate_download_and_verify(client: Client) -> None:
     assert "12345.67" in csv.content.decode("utf-8-sig")
     # A script (an API token) is answered in JSON here too, though the address is beside the pages.
     unknown = await client.get(f"{base}/bid.docx", headers=headers)
-    assert unknown.status_code == 404 and "bid.pdf, snapshot.json, pledges.csv" in unknown.json()["message"]
+    assert unknown.status_code == 404 and "bid.pdf, snapshot.json, pledges.csv, bid.xlsx" in unknown.json()["message"]
     assert (await client.get(f"/bids/{document['bid_id']}/documents/2/bid.pdf", headers=headers)).status_code == 404
     # The addresses this family replaced are gone.
     for old in ("/api/v1/documents/{}/pdf", "/api/v1/documents/{}/snapshot.json", "/documents/{}/pdf"):
@@ -110,7 +111,7 @@ async def test_share_link_for_a_funder_logged_revocable_and_expiring(client: Cli
     info = await client.get(f"/api/v1/shared/{token}")
     assert info.status_code == 200 and info.json()["pdf_sha256"] == document["pdf_sha256"]
     assert [f["url"] for f in info.json()["files"]] == [
-        f"/shared/{token}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")
+        f"/shared/{token}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv", "bid.xlsx")
     ]
     pdf = await client.get(info.json()["pdf_url"])
     assert pdf.content.startswith(b"%PDF")

@@ -149,6 +149,17 @@ MATRIX: dict[tuple[str, str], str] = {
     # Funders: the share-link token is the only credential (non-funders try a made-up token)
     ("GET", "/api/v1/shared/{token:str}"): "404 404 404 404 404 404 ok 410 410 404 404 404",
     ("GET", "/shared/{token:str}/{file:str}"): "404 404 404 404 404 404 ok 410 410 404 404 404",
+    # --- issue 11: exports ---
+    # --- issue 11: imports ---
+    ("POST", "/api/v1/organisations/{organisation_id:int}/coverage/import"): (
+        "401 ok* 404 404 403 404 401 401 401 403 ok* 403"
+    ),
+    # --- issue 11: member list ---
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations/import"): "401 403 403 404 ok* 404 401 401 401 ok* 403 403",
+    # --- issue 11: tracker ---
+    ("GET", "/api/v1/bids/{bid_id:int}/tracker"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
+    # --- issue 11: re-use ---
+    ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 ok* 403 403",
     # Rows that change the scenario's shape: last
     ("DELETE", "/api/v1/networks/{network_id:int}/convenors/{user_id:int}"): (
         "401 404 404 404 ok 404 401 401 401 ok 404 404"
@@ -342,6 +353,11 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
             "deadline": future(),
         },
         ("PATCH", "/api/v1/bids/{bid_id:int}"): {"programme": "Renamed programme"},
+        ("POST", "/api/v1/bids/{bid_id:int}/copy"): {
+            "title": f"Copied by {role}",
+            "deadline": future(),
+            "members": False,
+        },
         ("PUT", "/api/v1/bids/{bid_id:int}/rules"): {"rules": []},
         ("POST", "/api/v1/bids/{bid_id:int}/invitations"): {"emails": [f"matrix-{role}@example.org"]},
         ("PATCH", "/api/v1/organisations/{organisation_id:int}"): {"description": "Changed"},

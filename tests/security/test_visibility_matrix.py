@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import polars
 import pypdf
 import pytest
 from litestar import Litestar
@@ -308,6 +309,35 @@ EXPECTED: dict[tuple[str, str], str] = {
     # page's form without its cookie is refused first, 403); signed in, the account is not the one invited (409).
     ("POST", "/api/v1/team-invitations/{token:str}/accept"): "ok 409 409 409 409 409 ok ok ok 409 409 409 409 409",
     ("POST", "/team-invitations/{token:str}"): "403 ok* ok* ok* ok* ok* 403 403 403 ok* ok* ok* ok* ok*",
+    # --- issue 11: exports ---
+    # --- issue 11: imports ---
+    (
+        "GET",
+        "/organisations/{organisation_id:int}/coverage/suggest",
+    ): "in ok 404 404 ok|404 404 in in in 404 404 ok|404 ok ok",
+    (
+        "POST",
+        "/api/v1/organisations/{organisation_id:int}/coverage/import",
+    ): "401 ok* 404 404 403|404 404 401 401 401 404 404 403|404 ok* 403",
+    (
+        "POST",
+        "/organisations/{organisation_id:int}/coverage/import",
+    ): "403 ok* 404 404 403|404 404 403 403 403 404 404 403|404 ok* 403",
+    # --- issue 11: member list ---
+    # The convenor's member list (no file sent here: the convenors are let in and told to send one, 422).
+    ("POST", "/api/v1/bids/{bid_id:int}/invitations/import"): (
+        "401 403 403 404 ok* 404 401 401 401 404 403|404 ok* 403 403"
+    ),
+    ("POST", "/bids/{bid_id:int}/invitations/import"): "403 403 403 404 ok* 404 403 403 403 404 403|404 ok* 403 403",
+    # --- issue 11: tracker ---
+    ("GET", "/bids/{bid_id:int}/tracker"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
+    ("GET", "/bids/{bid_id:int}/tracker.csv"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
+    ("GET", "/bids/{bid_id:int}/tracker.xlsx"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
+    ("GET", "/api/v1/bids/{bid_id:int}/tracker"): "401 403 403 404 ok 404 401 401 401 404 403|404 ok 403 403",
+    # --- issue 11: re-use ---
+    ("GET", "/bids/{bid_id:int}/copy"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
+    ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 404 403|404 ok* 403 403",
+    ("POST", "/bids/{bid_id:int}/copy"): "403 403 403 404 ok* 404 403 403 403 404 403|404 ok* 403 403",
     # Rows that change the scenario's shape: last.
     ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401 404 404 ok* 404 404",
     ("POST", "/share-links/{link_id:int}/revoke"): "403 404 404 404 ok 404 403 403 403 404 404 ok 404 404",
@@ -490,6 +520,12 @@ def readable_text(response: Any) -> str:
     if content.startswith(b"%PDF-"):
         words = pdf_text(content)
         body = words + "\n" + re.sub(r"\s+", "", words)
+    elif content.startswith(b"PK"):  # a workbook (bid.xlsx): every cell of every sheet, headings included
+        sheets = polars.read_excel(io.BytesIO(content), sheet_id=0, engine="calamine")
+        body = "\n".join(
+            "\t".join([*frame.columns, *(str(v) for column in frame.iter_columns() for v in column)])
+            for frame in sheets.values()
+        )
     else:
         body = content.decode("utf-8", errors="replace")
         if "&" in body:
@@ -543,6 +579,11 @@ def request_for(world: World, method: str, route: str, role: str, file: str = ""
             "deadline": future(),
         },
         ("PATCH", "/api/v1/bids/{bid_id:int}"): {"programme": "Renamed programme"},
+        ("POST", "/api/v1/bids/{bid_id:int}/copy"): {
+            "title": f"Copied by {role}",
+            "deadline": future(),
+            "members": False,
+        },
         ("PUT", "/api/v1/bids/{bid_id:int}/rules"): {"rules": []},
         ("POST", "/api/v1/bids/{bid_id:int}/invitations"): {"emails": [f"matrix-{role.replace('_', '-')}@example.org"]},
         ("PATCH", "/api/v1/organisations/{organisation_id:int}"): {"description": "Changed"},

@@ -38,7 +38,10 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     assert (
         files
         == [f["url"] for f in api["files"]]
-        == [f"/bids/{scene.bid_id}/documents/1/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")]
+        == [
+            f"/bids/{scene.bid_id}/documents/1/{name}"
+            for name in ("bid.pdf", "snapshot.json", "pledges.csv", "bid.xlsx")
+        ]
     )
     pdf = await client.get(files[0])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -66,7 +69,7 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     words = text_of(funder.text)
     assert "Community Match Fund 2026" in words and "Version 1" in words and "SHA-256 of the PDF" in words
     shared_files = re.findall(r'<a href="([^"]+)"[^>]* download>', funder.text)
-    assert shared_files == [f"{token_path}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv")]
+    assert shared_files == [f"{token_path}/{name}" for name in ("bid.pdf", "snapshot.json", "pledges.csv", "bid.xlsx")]
     downloaded = await client.get(shared_files[0])
     assert downloaded.content.startswith(b"%PDF") and downloaded.content == pdf.content
     assert (await client.get(shared_files[1])).content == data.content

@@ -12,7 +12,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 from markupsafe import Markup
 
-from consortium.bids import figures, invitations, schemas
+from consortium.bids import copying, figures, invitations, schemas
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
@@ -24,6 +24,7 @@ from consortium.web.identity import AppSettings, CurrentUser
 from consortium.web.pages import forms, views
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
+from consortium.words import count_text, ratio_text
 
 # A string, because the chooser sends "without=" when no member is chosen: that means "no comparison", not an error.
 Without = Annotated[str, QueryParameter(name="without", required=False, max_length=40)]
@@ -172,6 +173,33 @@ def given(terms: schemas.BidUpdate) -> dict[str, Any]:
     return {name: value for name in terms.__struct_fields__ if (value := getattr(terms, name)) is not msgspec.UNSET}
 
 
+COPY_FORM_ORDER = ("title", "deadline_date", "members")
+
+
+def _copy_context(plan: copying.CopyPlan, values: dict[str, Any], errors: forms.FormErrors) -> dict[str, Any]:
+    """The "start a new bid from this one" page: what will be copied, and the form for what will not."""
+    bid = plan.bid
+    return {
+        "bid": bid,
+        "plan": plan,
+        "ratio": ratio_text(bid.match_funder_part, bid.match_consortium_part),
+        "reminder_days": reminder_days_text(bid.reminder_days),
+        "values": values,
+        "errors": errors,
+        "tab": "",
+    }
+
+
+def _copied_message(plan: copying.CopyPlan, members: bool) -> str:
+    rules = count_text(len(plan.bid.rules), "rule")
+    message = f"New draft bid started from ‘{plan.bid.title}’, with its terms and {rules}."
+    invited = [member for member in plan.members if member.emails] if members else []
+    if invited:
+        people = count_text(len(plan.emails), "person", "people")
+        message += f" {count_text(len(invited), 'member organisation')} invited by email ({people})."
+    return message
+
+
 async def _network_choices(user: CurrentUser) -> list[tuple[str, str, None]]:
     return [(str(n), await bids.network_name(n), None) for n in sorted(user.convenor_network_ids)]
 
@@ -251,6 +279,40 @@ class BidPages(PageController):
             "prefixes": SUPPORTED_PREFIXES,
             "tab": "details",
         }
+
+    @get("/bids/{bid_id:int}/copy", name="bid-copy")
+    async def copy_form(self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int]) -> Response[Any]:
+        await convenor_bid(user, bid_id)
+        plan = await copying.copy_plan(user, bid_id)
+        values = {"title": "", "deadline_date": "", "deadline_time": "12:00", "members": True}
+        return await render(request, "convenor/bid_copy.html", _copy_context(plan, values, forms.FormErrors()))
+
+    @post("/bids/{bid_id:int}/copy")
+    async def copy(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
+    ) -> Response[Any]:
+        await convenor_bid(user, bid_id)
+        plan = await copying.copy_plan(user, bid_id)
+        form = await request.form()
+        errors = forms.FormErrors()
+        values = {key: forms.text(form, key) for key in ("title", "deadline_date", "deadline_time")}
+        members = forms.checked(form, "members")
+        deadline = forms.uk_datetime(
+            values["deadline_date"], values["deadline_time"], "deadline_date", errors, what="the deadline"
+        )
+        try:
+            if deadline is None:  # the title too, checked in the same round
+                bids.check_terms(schemas.BidUpdate(title=values["title"]), future_deadline=True)
+            else:
+                new_id = await copying.copy_bid(
+                    settings, user, bid_id, title=values["title"], deadline=deadline, members=members
+                )
+                return redirect(request, f"/bids/{new_id}", _copied_message(plan, members))
+        except ServiceError as error:
+            errors.add_service_error(error, BID_FIELD_IDS)
+        errors.in_order(COPY_FORM_ORDER)
+        context = _copy_context(plan, {**values, "members": members}, errors)
+        return await render(request, "convenor/bid_copy.html", context, status_code=422)
 
     @get("/bids/{bid_id:int}", name="bid")
     async def show(

@@ -3,6 +3,8 @@ got to; a person opens their link (/invitations/{token}) to create an account an
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import math
@@ -19,7 +21,7 @@ from consortium.accounts.principal import Principal
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.bids import invitations, schemas
 from consortium.errors import ServiceError
-from consortium.organisations import services as organisations
+from consortium.imports import members
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.organisations.schemas import OrganisationCreate
 from consortium.timeutil import UK, as_utc, utc_now
@@ -28,7 +30,7 @@ from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, Ma
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
-from consortium.words import ORG_TYPE_NAMES, short_datetime_text
+from consortium.words import ORG_TYPE_NAMES, count_text, short_datetime_text
 
 MAX_CSV_BYTES = 100_000
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "text/comma-separated-values"}
@@ -49,9 +51,12 @@ ACCEPT_FIELD_IDS = {
     "organisation.org_id": "org_id",
     "organisation.homes": "homes",
     "organisation.website": "website",
+    "organisation.contact_email": "contact_email",
     "org_id": "org_id",  # another member of the network has this identifier (found as the organisation joins)
 }
-ACCEPT_FIELD_ORDER = ("name", "password", "choice", "org_name", "org_type", "org_id", "homes", "website")
+ACCEPT_FIELD_ORDER = (
+    *("name", "password", "choice", "org_name", "org_type", "org_id", "homes", "contact_email", "website"),
+)
 
 
 def split_addresses(text: str) -> list[str]:
@@ -152,8 +157,15 @@ async def _invitation_context(
         "errors": forms.FormErrors(),
         "people": await resets.people_of_bid(user, bid.id),
         "reset_link": None,
+        "member_list": None,  # a checked (or partly invited) member list: good rows and problems
+        "member_list_file": None,  # the checked file, carried in the form that sends its invitations
+        "max_member_list_mb": members.MAX_MEMBER_LIST_BYTES // 1_000_000,
         **extra,
     }
+
+
+def _carried(filename: str, content: bytes) -> dict[str, str]:
+    return {"name": filename, "data": base64.b64encode(content).decode("ascii")}
 
 
 class InvitationPages(PageController):
@@ -196,6 +208,53 @@ class InvitationPages(PageController):
                 return await render(request, "convenor/invitations.html", context, status_code=201)
         context = await _invitation_context(user, bid, values={"emails": pasted}, errors=errors)
         return await render(request, "convenor/invitations.html", context, status_code=422)
+
+    @post("/bids/{bid_id:int}/invitations/import")
+    async def import_member_list(
+        self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
+    ) -> Response[Any]:
+        """Check the convenor's member list and show its good rows and problems (mode=check), then, from that
+        preview, send the invitations (the file is carried in the preview's form, so nothing is kept meanwhile)."""
+        bid = await convenor_bid(user, bid_id)
+        form = await request.form()
+        errors = forms.FormErrors()
+        mode = forms.text(form, "mode") or "check"
+        content, filename = b"", ""
+        upload: UploadFile | None = forms.upload(form, "member_list")
+        if upload is not None:
+            filename = upload.filename
+            content = await forms.read_upload(upload, members.MAX_MEMBER_LIST_BYTES)
+        elif carried := forms.raw(form, "member_list_data"):
+            filename = forms.text(form, "member_list_name") or "member list"
+            try:
+                content = base64.b64decode(carried, validate=True)
+            except (binascii.Error, ValueError):
+                errors.add("member_list", "We could not read the list again. Upload the file once more.")
+        await forms.close_uploads(form)
+        if not content and not errors:
+            errors.add("member_list", "Choose your member list: a CSV or Excel file.")
+        status_code = 422
+        if not errors:
+            try:
+                report = await members.import_member_list(settings, user, bid_id, content, filename, mode)
+            except members.ListHasProblems as refused:
+                context = await _invitation_context(
+                    user, bid, member_list=refused.report, member_list_file=_carried(filename, content)
+                )
+                return await render(request, "convenor/invitations.html", context, status_code=422)
+            except ServiceError as error:
+                errors.add_service_error(error, {"file": "member_list", "mode": "member_list"}, default="member_list")
+                status_code = error.status_code if error.status_code in {413, 409} else 422
+            else:
+                if report.invited:
+                    context = await _invitation_context(user, bid, new_links=report.invitations, member_list=report)
+                    return await render(request, "convenor/invitations.html", context, status_code=201)
+                context = await _invitation_context(
+                    user, bid, member_list=report, member_list_file=_carried(filename, content)
+                )
+                return await render(request, "convenor/invitations.html", context)
+        context = await _invitation_context(user, bid, errors=errors)
+        return await render(request, "convenor/invitations.html", context, status_code=status_code)
 
     @post("/bids/{bid_id:int}/invitations/{invitation_id:int}/resend")
     async def resend(
@@ -255,30 +314,77 @@ class InvitationPages(PageController):
 
 
 def _blank_accept_values() -> dict[str, str]:
-    return {"name": "", "choice": "new", "org_name": "", "org_type": "", "org_id": "", "homes": "", "website": ""}
+    return {
+        **{"name": "", "choice": "new", "org_name": "", "org_type": "", "org_id": "", "homes": ""},
+        **{"contact_email": "", "website": ""},
+    }
 
 
-async def _own_organisations(principal: Principal | None) -> list[tuple[str, str, None]]:
-    if principal is None:
-        return []
-    out = []
-    for organisation_id in sorted(principal.organisation_ids):
-        organisation = await organisations.read_organisation(principal, organisation_id)
-        out.append((str(organisation_id), organisation.name, None))
-    return out
+def _start_values(info: invitations.InvitationDetails) -> dict[str, str]:
+    """The form as the person first sees it: the convenor's member list's details of the organisation filled in to
+    confirm or change, and, for someone already acting for an organisation of this network, that one chosen."""
+    values = _blank_accept_values()
+    prefill = info.prefill
+    if prefill is not None:
+        values.update(
+            org_name=prefill.name or "",
+            org_id=prefill.org_id or "",
+            homes=f"{prefill.homes:,}" if prefill.homes is not None else "",
+            contact_email=prefill.contact_email or "",
+        )
+    joinable = [o for o in info.your_organisations if o.may_join]
+    same = [
+        o
+        for o in joinable
+        if prefill is not None
+        and ((prefill.org_id and o.org_id == prefill.org_id) or (prefill.name or "").casefold() == o.name.casefold())
+    ]
+    chosen = same or [o for o in joinable if o.in_this_network]
+    if chosen:
+        values["choice"] = str(chosen[0].id)
+    return values
+
+
+def _organisation_summary(organisation: invitations.YourOrganisation, network: str) -> str:
+    """One organisation's profile and coverage in a line, as it would join."""
+    parts = [organisation.org_type_name]
+    if organisation.org_id:
+        parts.append(organisation.org_id)
+    if organisation.homes is not None:
+        parts.append(f"{organisation.homes:,} homes")
+    if organisation.districts:
+        names = ", ".join(organisation.district_names[:3])
+        more = organisation.districts - 3
+        parts.append(
+            f"{count_text(organisation.districts, 'district')} ({names}{f' and {more:,} more' if more > 0 else ''})"
+        )
+    else:
+        parts.append("no districts yet")
+    if organisation.contact_email:
+        parts.append(f"contact {organisation.contact_email}")
+    line = " · ".join(parts) + "."
+    if organisation.in_this_network:
+        line += f" Already a member of {network}'s bids."
+    return line + " It joins with these details and districts; change them any time from its page."
+
+
+def _own_organisations(info: invitations.InvitationDetails) -> list[tuple[str, str, str]]:
+    return [
+        (str(o.id), o.name, _organisation_summary(o, info.network_name)) for o in info.your_organisations if o.may_join
+    ]
 
 
 class AcceptPages(PageController):
     @get("/invitations/{token:str}", name="invitation")
     async def show(self, request: PageRequest, principal: MaybeUser, token: FromPath[str]) -> Response[Any]:
-        info = await invitations.invitation_info(token)
-        return await self._page(request, principal, token, info, _blank_accept_values(), forms.FormErrors())
+        info = await invitations.invitation_info(token, principal)
+        return await self._page(request, principal, token, info, _start_values(info), forms.FormErrors())
 
     @post("/invitations/{token:str}")
     async def accept(
         self, request: PageRequest, principal: MaybeUser, settings: AppSettings, token: FromPath[str]
     ) -> Response[Any]:
-        info = await invitations.invitation_info(token)
+        info = await invitations.invitation_info(token, principal)
         form = await request.form()
         values = {key: forms.text(form, key) for key in _blank_accept_values()}
         password = forms.raw(form, "password")
@@ -328,6 +434,7 @@ class AcceptPages(PageController):
             org_id=values["org_id"] or None,
             homes=homes,
             website=values["website"] or None,
+            contact_email=values["contact_email"] or None,
         )
         if principal is not None:  # joining as themselves: their name and password are not asked for
             return schemas.AcceptInvitation(organisation=organisation)
@@ -338,7 +445,7 @@ class AcceptPages(PageController):
         request: PageRequest,
         principal: Principal | None,
         token: str,
-        info: schemas.InvitationInfo,
+        info: invitations.InvitationDetails,
         values: dict[str, str],
         errors: forms.FormErrors,
         *,
@@ -354,7 +461,8 @@ class AcceptPages(PageController):
                 "values": values,
                 "errors": errors,
                 "has_account": has_account,
-                "own_organisations": await _own_organisations(principal),
+                "own_organisations": _own_organisations(info),
+                "view_only_organisations": [o for o in info.your_organisations if not o.may_join],
                 "org_types": [(key, name, None) for key, name in ORG_TYPE_NAMES.items()],
                 "prefixes": SUPPORTED_PREFIXES,
                 "min_password": MIN_PASSWORD_LENGTH,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Annotated, Any
 
@@ -13,11 +15,14 @@ from litestar.params import FromPath, QueryParameter
 from consortium.accounts.principal import Principal
 from consortium.bids.profiles import bids_keeping_earlier_details
 from consortium.errors import NotFound, ServiceError
+from consortium.imports import coverage as coverage_import
+from consortium.imports.files import ImportRefused
 from consortium.organisations import schemas
 from consortium.organisations import services as organisations
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
+from consortium.reference import matching
 from consortium.reference.districts import District, districts
-from consortium.reference.search import UnknownDistrict, resolve_district, search_districts
+from consortium.reference.search import UnknownDistrict, resolve_district
 from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.teams.roles import ROLE_BY_KEY, Permission
 from consortium.web.identity import CurrentUser
@@ -28,6 +33,7 @@ from consortium.words import ORG_TYPE_NAMES, count_text
 
 Query = Annotated[str, QueryParameter(name="q", required=False, max_length=100)]
 SEARCH_LIMIT = 12
+CARRIED_FILE_BYTES = 900_000  # a file larger than this is chosen again, not carried in the column-picking form
 PROFILE_FIELD_IDS = {name: name for name in organisations.PROFILE_FIELDS}  # each field's form id is its name
 _HOMES_AT_END = re.compile(r"^(.*?)[\s,;:]+(\d[\d,]*)\s*(?:homes?)?$", re.IGNORECASE)
 # A district, then something after its last comma, semicolon, colon or tab (or a space, when it has a figure or a
@@ -309,7 +315,139 @@ class OrganisationPages(PageController):
         )
 
     def _search(self, q: str) -> list[Any]:
-        return search_districts(q, limit=SEARCH_LIMIT) if q.strip() else []
+        return matching.search_districts(q, limit=SEARCH_LIMIT) if q.strip() else []
+
+    @get("/organisations/{organisation_id:int}/coverage/suggest", name="coverage-suggest")
+    async def suggest(
+        self, request: PageRequest, user: CurrentUser, organisation_id: FromPath[int], q: Query = ""
+    ) -> Response[Any]:
+        """Districts for what was typed, with "Did you mean ...?" for a typo: each added with one click."""
+        if not user.acts_for(organisation_id):
+            raise NotFound(organisations.NOT_FOUND)
+        coverage = await organisations.read_coverage(user, organisation_id)
+        match = matching.match_district(q) if q.strip() else None
+        return await render(
+            request,
+            "member/_district_suggestions.html",
+            {
+                "q": q,
+                "organisation_id": organisation_id,
+                "results": self._search(q),
+                "did_you_mean": match.suggestion if match is not None and not match.found else None,
+                "covered": {c.district_code for c in coverage.districts},
+                "editable": user.may(organisation_id, Permission.EDIT),
+            },
+            fragment=True,
+        )
+
+    @post(
+        "/organisations/{organisation_id:int}/coverage/import",
+        request_max_body_size=coverage_import.MAX_IMPORT_BYTES * 2,
+    )
+    async def import_coverage(
+        self, request: PageRequest, user: CurrentUser, organisation_id: FromPath[int]
+    ) -> Response[Any]:
+        """Step 1 uploads the file and shows what it holds (nothing is saved); when its headings do not say which
+        column is which, the person picks them (the file travels in the form, never stored here). Step 2 imports
+        the good rows, sent back as the preview showed them and checked again as any upload is."""
+        organisation = await _own(user, organisation_id)
+        if not user.acts_for(organisation_id):
+            raise NotFound(organisations.NOT_FOUND)
+        organisations.require_may_change(user, organisation_id)  # 403 for a viewer, before the file is read
+        form = await request.form()
+        errors = forms.FormErrors()
+        upload = forms.upload(form, "file")
+        content: bytes = b""
+        filename = forms.text(form, "filename")[:200]
+        if upload is not None:
+            content = await forms.read_upload(upload, coverage_import.MAX_IMPORT_BYTES)
+            filename = (upload.filename or "")[:200]
+        else:
+            await forms.close_uploads(form)
+            carried = forms.raw(form, "content")
+            if carried:
+                try:
+                    content = base64.b64decode(carried, validate=True)
+                except (binascii.Error, ValueError):
+                    content = b""
+        step = forms.text(form, "step")
+        district_column = forms.text(form, "district_column") or None
+        homes_column = forms.text(form, "homes_column") or None
+        if step in ("add_good", "replace"):
+            rows = forms.raw(form, "rows")
+            content = rows.encode("utf-8") if rows.strip() else b""
+            filename = "preview.csv"
+            district_column, homes_column = "District", "Homes"
+        if not content:
+            errors.add("file", "Choose a spreadsheet (.xlsx or .csv) to upload.")
+            return await self._import_page(request, user, organisation, errors, None, None)
+        mode = step if step in ("add_good", "replace") else "check"
+        try:
+            report = await coverage_import.import_coverage(
+                user,
+                organisation_id,
+                content,
+                filename,
+                mode=mode,
+                district_column=district_column,
+                homes_column=homes_column,
+            )
+        except coverage_import.ChooseColumns as error:
+            errors.add(error.field or "district_column", error.message)
+            picker = {
+                "headings": error.extra.get("headings", []),
+                "content": base64.b64encode(content).decode("ascii") if len(content) <= CARRIED_FILE_BYTES else "",
+                "filename": filename,
+                "district_column": district_column or "",
+                "homes_column": homes_column or "",
+            }
+            return await self._import_page(request, user, organisation, errors, None, picker)
+        except ImportRefused as error:
+            errors.add("file", error.message)
+            return await self._import_page(request, user, organisation, errors, None, None, status=error.status_code)
+        except ServiceError as error:
+            errors.add_service_error(error, {"file": "file"}, default="file")
+            return await self._import_page(request, user, organisation, errors, None, None, status=error.status_code)
+        if mode != "check":
+            message = (
+                f"Imported {count_text(report.imported, 'district')} from your file."
+                if report.imported
+                else "Nothing was imported: no row of the file could be used."
+            )
+            return redirect(request, f"/organisations/{organisation_id}/coverage", message)
+        return await self._import_page(request, user, organisation, errors, report, None, filename=filename)
+
+    async def _import_page(
+        self,
+        request: PageRequest,
+        user: Principal,
+        organisation: schemas.Organisation,
+        errors: forms.FormErrors,
+        report: coverage_import.CoverageImport | None,
+        picker: dict[str, Any] | None,
+        *,
+        status: int | None = None,
+        filename: str = "",
+    ) -> Response[Any]:
+        coverage = await organisations.read_coverage(user, organisation.id)
+        preview = None
+        if report is not None:
+            lines = [
+                "District,Homes",
+                *(f"{r.district_code},{'' if r.homes is None else r.homes}" for r in report.good_rows),
+            ]
+            preview = {"report": report, "rows": "\n".join(lines), "filename": filename}
+        return await self._coverage_page(
+            request,
+            user,
+            organisation,
+            coverage,
+            "",
+            errors,
+            None,
+            status_code=status or (422 if errors else 200),
+            imported={"preview": preview, "picker": picker},
+        )
 
     async def _coverage_page(
         self,
@@ -322,6 +460,7 @@ class OrganisationPages(PageController):
         typed: dict[str, Any] | None,
         *,
         status_code: int = 200,
+        imported: dict[str, Any] | None = None,
     ) -> Response[Any]:
         covered = {c.district_code for c in coverage.districts}
         return await render(
@@ -339,6 +478,7 @@ class OrganisationPages(PageController):
                 "typed": typed or {"typed": {}, "removed": set(), "paste": "", "paste_mode": "add"},
                 "map": views.coverage_map({c.district_code: c.homes for c in coverage.districts}),
                 "homes_check": organisations.homes_disagreement(organisation, coverage),
+                "imported": imported or {"preview": None, "picker": None},
             },
             status_code=status_code,
         )

@@ -16,6 +16,7 @@ from consortium.web.pages.rendering import static_files_router, template_config
 from consortium.web.pages.rules import RulePages
 from consortium.web.pages.signup import SignUpPages
 from consortium.web.pages.teams import TeamInvitationPages, TeamPages
+from consortium.web.pages.tracker import TrackerPages
 
 PAGE_CONTROLLERS: list[Any] = [
     AuthPages,
@@ -23,6 +24,7 @@ PAGE_CONTROLLERS: list[Any] = [
     AccountPages,
     ResetPages,
     BidPages,
+    TrackerPages,
     RulePages,
     InvitationPages,
     AcceptPages,
