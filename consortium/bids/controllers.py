@@ -181,9 +181,9 @@ class BidController(Controller):
         summary="Let in an organisation waiting for approval (it used a link sent to another address; convenors)",
     )
     async def approve_member(
-        self, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+        self, settings: AppSettings, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
     ) -> schemas.MemberChange:
-        member = await invitations.approve_member(user, bid_id, organisation_id)
+        member = await invitations.approve_member(settings, user, bid_id, organisation_id)
         return schemas.MemberChange(
             bid=await bids.read_bid(user, bid_id),
             member=member,

@@ -685,8 +685,11 @@ async def _pending_membership(bid_id: int, organisation_id: int) -> dict[str, An
     return dict(row)
 
 
-async def approve_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
-    """The convenor lets in an organisation that joined through a link sent to another address."""
+async def approve_member(
+    settings: Settings, principal: Principal, bid_id: int, organisation_id: int
+) -> schemas.BidMember:
+    """The convenor lets in an organisation that joined through a link sent to another address; its people get the
+    welcome that was held back while it waited."""
     access = await bid_access(principal, bid_id)
     access.require_convenor()
     async with write_transaction():
@@ -712,6 +715,8 @@ async def approve_member(principal: Principal, bid_id: int, organisation_id: int
             before={"organisation_id": organisation_id, "status": "pending"},
             after={"organisation_id": organisation_id, "status": "joined"},
         )
+        message_ids = await notices.approved(settings, bid_id, organisation_id)
+    await notices.deliver(message_ids)
     return await bids.membership(bid_id, organisation_id)
 
 

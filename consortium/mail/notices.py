@@ -172,26 +172,39 @@ async def invitations_made(
 
 async def joined(settings: Settings, person: Principal, bid_id: int, organisation_id: int) -> list[int | None]:
     """The welcome, to the person who accepted the invitation (only once their organisation has joined)."""
+    return await _welcome(settings, [Person(person.user_id, person.email, person.name)], bid_id, organisation_id)
+
+
+async def approved(settings: Settings, bid_id: int, organisation_id: int) -> list[int | None]:
+    """The welcome held back while an organisation waited for the convenor's approval, sent when it is let in: to
+    each of its people, as it is not known which of them used the link."""
+    return await _welcome(settings, await _people_of(organisation_id), bid_id, organisation_id)
+
+
+async def _welcome(settings: Settings, people: list[Person], bid_id: int, organisation_id: int) -> list[int | None]:
     bid, network_id = await _bid(bid_id)
-    composed = compose.welcome(
-        settings,
-        bid=bid,
-        person_name=person.name,
-        organisation_name=await _organisation_name(organisation_id),
-        bid_url=f"{settings.base_url}/bids/{bid_id}",
-        organisation_url=f"{settings.base_url}/organisations/{organisation_id}",
-    )
-    message_id = await queue_message(
-        settings,
-        kind="welcome",
-        to_address=person.email,
-        to_name=person.name,
-        composed=composed,
-        reply_to=await _reply_to(network_id),
-        bid_id=bid_id,
-        organisation_id=organisation_id,
-    )
-    return [message_id]
+    organisation_name = await _organisation_name(organisation_id)
+    reply_to = await _reply_to(network_id)
+    return [
+        await queue_message(
+            settings,
+            kind="welcome",
+            to_address=person.email,
+            to_name=person.name,
+            composed=compose.welcome(
+                settings,
+                bid=bid,
+                person_name=person.name,
+                organisation_name=organisation_name,
+                bid_url=f"{settings.base_url}/bids/{bid_id}",
+                organisation_url=f"{settings.base_url}/organisations/{organisation_id}",
+            ),
+            reply_to=reply_to,
+            bid_id=bid_id,
+            organisation_id=organisation_id,
+        )
+        for person in people
+    ]
 
 
 PLEDGE_KINDS = {"submit": "pledge_submitted", "withdraw": "pledge_withdrawn"}

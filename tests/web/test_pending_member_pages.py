@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from consortium.audit.tables import AuditEvent
+from consortium.mail.tables import OutboxMessage
 from tests.factories import Client, future
 from tests.web.conftest import ANA, CONVENOR, Scene
 from tests.web.helpers import post_form, sign_in, text_of
@@ -54,8 +55,21 @@ async def test_the_convenor_approves_a_waiting_organisation_on_the_invitations_p
     words = text_of(listed.text)
     assert "Waiting for your approval" in words and f"Joined by {ANA}, not the address invited" in words
     approve_path = next(path for path in _form_actions(listed.text) if path.endswith("/approve"))
+
+    async def welcomes() -> list[dict[str, object]]:
+        return await OutboxMessage.select(OutboxMessage.subject, OutboxMessage.text_body).where(
+            (OutboxMessage.kind == "welcome") & (OutboxMessage.to_address == ANA)
+        )
+
+    before = await welcomes()
     approved = await post_form(client, approve_path, {}, page=page)
     assert approved.status_code == 303
+    # The welcome held back while it waited (it was told nothing of the bid) reaches its people now, once.
+    held_back = [m for m in await welcomes() if m not in before]
+    assert len(held_back) == 1 and "You have joined" in str(held_back[0]["subject"]), held_back
+    assert bid_page in str(held_back[0]["text_body"])
+    await post_form(client, approve_path, {}, page=page)  # a double click: nothing more to say
+    assert len(await welcomes()) == len(before) + 1
     assert "Ashbrook Lettings has joined the bid" in text_of((await client.get(page)).text)
     await sign_in(client, ANA)
     assert (await client.get(bid_page)).status_code == 200

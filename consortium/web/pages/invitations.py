@@ -289,11 +289,16 @@ class InvitationPages(PageController):
 
     @post("/bids/{bid_id:int}/members/{organisation_id:int}/approve")
     async def approve(
-        self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
+        self,
+        request: PageRequest,
+        settings: AppSettings,
+        user: CurrentUser,
+        bid_id: FromPath[int],
+        organisation_id: FromPath[int],
     ) -> Response[Any]:
         await convenor_bid(user, bid_id)
         try:
-            member = await invitations.approve_member(user, bid_id, organisation_id)
+            member = await invitations.approve_member(settings, user, bid_id, organisation_id)
         except ServiceError as error:
             return redirect(request, f"/bids/{bid_id}/invitations", error.message, kind="error")
         return redirect(request, f"/bids/{bid_id}/invitations", f"{member.name} has joined the bid.")
