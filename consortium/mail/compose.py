@@ -168,7 +168,10 @@ def pledge_withdrawn(
     )
 
 
-def bid_locked(settings: Settings, *, bid: BidFacts, organisation_name: str, url: str) -> Composed:
+def bid_locked(
+    settings: Settings, *, bid: BidFacts, organisation_name: str, url: str, at_deadline: bool = False
+) -> Composed:
+    """Locked by the convenor, or by its deadline passing (``at_deadline``)."""
     return render_message(
         settings,
         "bid_locked",
@@ -176,6 +179,7 @@ def bid_locked(settings: Settings, *, bid: BidFacts, organisation_name: str, url
         bid=bid,
         organisation_name=organisation_name,
         url=url,
+        at_deadline=at_deadline,
     )
 
 

@@ -267,20 +267,29 @@ async def _joined_members(bid_id: int) -> list[tuple[int, str]]:
     return [(int(row["organisation"]), str(row["name"])) for row in rows]
 
 
-async def bid_locked(settings: Settings, principal: Principal | None, bid_id: int) -> list[int | None]:
-    """Every joined member's people: no more changes, and what happens next. Each names only its own organisation."""
+async def bid_locked(
+    settings: Settings, principal: Principal | None, bid_id: int, *, deadline_lock: int | None = None
+) -> list[int | None]:
+    """Every joined member's people: no more changes, and what happens next. Each names only its own organisation.
+    A lock by the deadline passing (``deadline_lock``: its audit event's id) is told once per person, however often
+    the sweep that tells it runs."""
     bid, network_id = await _bid(bid_id)
     reply_to = await _reply_to(network_id, principal)
     ids = []
     for organisation_id, organisation_name in await _joined_members(bid_id):
         composed = compose.bid_locked(
-            settings, bid=bid, organisation_name=organisation_name, url=f"{settings.base_url}/bids/{bid_id}"
+            settings,
+            bid=bid,
+            organisation_name=organisation_name,
+            url=f"{settings.base_url}/bids/{bid_id}",
+            at_deadline=deadline_lock is not None,
         )
         ids += await _to_each(
             settings,
             await _people_of(organisation_id),
             kind="bid_locked",
             composed=composed,
+            dedupe_prefix=None if deadline_lock is None else f"deadline-lock:{deadline_lock}:{organisation_id}",
             reply_to=reply_to,
             bid_id=bid_id,
             organisation_id=organisation_id,
