@@ -35,7 +35,7 @@ from consortium.networks.controllers import NetworkController, SignUpController
 from consortium.organisations.controllers import OrganisationController
 from consortium.pledges.controllers import BidPledgeController, PledgeController, PledgeExportController
 from consortium.reference.controllers import ReferenceController
-from consortium.reminders.controllers import ChasePages, ReminderStopPages
+from consortium.reminders.controllers import ChaseController, ChasePages, ReminderStopPages
 from consortium.settings import Settings
 from consortium.teams.controllers import NetworkTeamController, OrganisationTeamController, TeamInvitationController
 from consortium.web.crosssite import refuse_cross_site_api_writes
@@ -70,6 +70,7 @@ API_CONTROLLERS = [
     NetworkTeamController,
     OrganisationTeamController,
     TeamInvitationController,
+    ChaseController,
 ]
 declare_error_responses(API_CONTROLLERS)
 # The largest body an API call needs is a pledge or a profile with its 20,000-character texts (about 250 KB even

@@ -9,6 +9,8 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 
+from consortium.mail.delivery import deliver_soon
+from consortium.reminders import schemas
 from consortium.reminders import services as reminders
 from consortium.timeutil import utc_now
 from consortium.web.identity import AppSettings, CurrentUser
@@ -52,6 +54,49 @@ class ReminderStopPages(Controller):
         return await render(request, "reminders/stop.html", {"info": info, "token": token, "done": True})
 
 
+def chase_out(chase: reminders.Chase) -> schemas.ChasePreview:
+    return schemas.ChasePreview(
+        bid_id=chase.bid_id,
+        members=chase.members,
+        messages=[
+            schemas.ChaseMessage(m.to_address, m.to_name, list(m.members), m.subject, m.text_shown)
+            for m in chase.messages
+        ],
+        stopped=list(chase.stopped),
+        unreachable=list(chase.unreachable),
+    )
+
+
+def sent_words(chase: reminders.Chase, queued: int) -> str:
+    if queued:
+        return f"{count_text(queued, 'message')} queued to chase {count_text(chase.members, 'member')}."
+    return "Nothing new was sent: everyone here has already been chased today."
+
+
+class ChaseController(Controller):
+    """The same "chase these members" for scripts: the messages as they would be sent, then sent."""
+
+    path = "/api/v1/bids"
+    tags = ["Mail"]
+
+    @get(
+        "/{bid_id:int}/chase",
+        summary="Every message 'chase these members' would send now (convenors; the bid must be open)",
+    )
+    async def preview(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.ChasePreview:
+        return chase_out(await reminders.chase_preview(settings, user, bid_id, utc_now()))
+
+    @post(
+        "/{bid_id:int}/chase",
+        status_code=200,
+        summary="Chase the members with something left to do, each person at most once a UK day (convenors)",
+    )
+    async def send(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.ChaseSent:
+        chase, ids = await reminders.send_chase(settings, user, bid_id, utc_now())
+        await deliver_soon(ids)
+        return schemas.ChaseSent(bid_id, chase.members, len(ids), sent_words(chase, len(ids)))
+
+
 class ChasePages(PageController):
     """The convenor's "chase these members": every message as it will be sent, then sent on confirmation."""
 
@@ -67,13 +112,7 @@ class ChasePages(PageController):
     async def send(
         self, request: PageRequest, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]
     ) -> Response[Any]:
-        from consortium.mail.delivery import deliver_soon
-
         await convenor_bid(user, bid_id)
         chase, ids = await reminders.send_chase(settings, user, bid_id, utc_now())
         await deliver_soon(ids)
-        if ids:
-            message = f"{count_text(len(ids), 'message')} queued to chase {count_text(chase.members, 'member')}."
-        else:
-            message = "Nothing new was sent: everyone here has already been chased today."
-        return redirect(request, f"/bids/{bid_id}", message)
+        return redirect(request, f"/bids/{bid_id}", sent_words(chase, len(ids)))

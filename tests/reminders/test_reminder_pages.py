@@ -137,3 +137,30 @@ async def test_a_bid_past_its_deadline_cannot_be_chased(client: Client, scene: S
     await sign_in(client, "jo@example.org")
     assert "Chase these" not in text_of((await client.get(f"/bids/{scene.bid_id}")).text)
     assert (await client.get(f"/bids/{scene.bid_id}/chase")).status_code == 409
+
+
+async def test_scripts_chase_through_the_api_as_the_page_does(client: Client, scene: Scene) -> None:
+    url = f"/api/v1/bids/{scene.bid_id}/chase"
+    preview = await client.get(url, headers=scene.convenor_headers)
+    assert preview.status_code == 200, preview.text
+    planned = preview.json()
+    assert planned["members"] == 4 and {m["to_address"] for m in planned["messages"]} == {BEN, CAT, DAN, EVE}
+    sent = await client.post(url, headers=scene.convenor_headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["queued"] == 4 and sent.json()["message"] == "4 messages queued to chase 4 members."
+    rows = {r["to_address"]: r for r in await reminders_sent(scene.bid_id)}
+    for message in planned["messages"]:  # what the preview said is what was written, but for each stop link
+        row = rows[message["to_address"]]
+        assert message["subject"] == row["subject"]
+        assert message["text"].replace(services.STOP_LINK_SHOWN, row["unsubscribe_url"]) == row["text_body"]
+        assert row["unsubscribe_url"].rsplit("/", 1)[1] not in preview.text
+    again = await client.post(url, headers=scene.convenor_headers)
+    assert again.json()["queued"] == 0 and "already been chased today" in again.json()["message"]
+    assert len(await reminders_sent(scene.bid_id)) == 4
+    # A member is told it is for convenors; past the deadline there is nothing to chase.
+    assert (await client.get(url, headers=scene.headers[BEN])).status_code == 403
+    assert (await client.post(url, headers=scene.headers[BEN])).status_code == 403
+    from consortium.bids.tables import Bid
+
+    await Bid.update({Bid.deadline: utc_now() - timedelta(minutes=1)}).where(Bid.id == scene.bid_id)
+    assert (await client.post(url, headers=scene.convenor_headers)).status_code == 409

@@ -98,6 +98,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ): "401 403 403 404 ok* 404 401 401 401 ok* 403 403",
     ("POST", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
     ("GET", "/api/v1/bids/{bid_id:int}/invitations"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
+    # "Chase these members": the convenors' (the scenario's bid is open).
+    ("GET", "/api/v1/bids/{bid_id:int}/chase"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
+    ("POST", "/api/v1/bids/{bid_id:int}/chase"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
     (
         "POST",
         "/api/v1/bids/{bid_id:int}/invitations/{invitation_id:int}/resend",

@@ -114,6 +114,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Chasing the members with something left to do: the convenor's, while the bid is open.
     ("GET", "/bids/{bid_id:int}/chase"): "in 403 403 404 ok/409/409 404 in in in 404 403|404 ok/409/409 403 403",
     ("POST", "/bids/{bid_id:int}/chase"): "403 403 403 404 ok* 404 403 403 403 404 403|404 ok* 403 403",
+    (
+        "GET",
+        "/api/v1/bids/{bid_id:int}/chase",
+    ): "401 403 403 404 ok/409/409 404 401 401 401 404 403|404 ok/409/409 403 403",
+    (
+        "POST",
+        "/api/v1/bids/{bid_id:int}/chase",
+    ): "401 403 403 404 ok/409/409 404 401 401 401 404 403|404 ok/409/409 403 403",
     # --- Mail: the development mail page shows each person their own messages ({message_id} is one to member A),
     # and a convenor those of their bids; a stop link is its own key (a made-up one works for no one).
     ("GET", "/dev/mail"): "in ok ok ok ok ok in in in ok ok ok ok ok",
