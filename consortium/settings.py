@@ -49,6 +49,9 @@ class Settings:
     # longer than sending 25 messages takes, or a slow server's message could go twice; as short as you would wait
     # for the mail of a worker that died.
     mail_claim_seconds: int = 120
+    # Days the outbox keeps what a message said once it has gone (sent, or given up on): then only who was written
+    # to, when and about what are kept, not the text, which may hold a personal link. 0 keeps the text for ever.
+    mail_keep_days: int = 30
     # Background jobs. "auto" runs a worker inside each web process on SQLite (no extra server) and none on
     # PostgreSQL, where `consortium worker` processes do the work; "yes" or "no" decide it either way.
     jobs_in_web: str = "auto"
@@ -81,6 +84,7 @@ class Settings:
             mail_from=env.get("CONSORTIUM_MAIL_FROM", defaults.mail_from),
             mail_dir=env.get("CONSORTIUM_MAIL_DIR", defaults.mail_dir),
             mail_claim_seconds=int(env.get("CONSORTIUM_MAIL_CLAIM_SECONDS", defaults.mail_claim_seconds)),
+            mail_keep_days=int(env.get("CONSORTIUM_MAIL_KEEP_DAYS", defaults.mail_keep_days)),
             jobs_in_web=env.get("CONSORTIUM_JOBS_IN_WEB", defaults.jobs_in_web),
             worker_concurrency=int(env.get("CONSORTIUM_WORKER_CONCURRENCY", defaults.worker_concurrency)),
             render_processes=int(env.get("CONSORTIUM_RENDER_PROCESSES", defaults.render_processes)),
