@@ -10,7 +10,7 @@ from litestar.params import QueryParameter
 from consortium.accounts import services as accounts
 from consortium.bids import services as bids
 from consortium.errors import ServiceError
-from consortium.web.cookies import session_cookie
+from consortium.web.cookies import new_session_cookie, session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, MaybeUser, client_address
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest
@@ -60,10 +60,8 @@ class AuthPages(PageController):
                 errors.add_service_error(error, {"email": "email", "password": "password"}, default="email")
                 status = error.status_code if error.status_code == 429 else 422
             else:
-                session = await accounts.start_session(
-                    settings, user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
-                )
-                return redirect(request, values["next"] or "/", cookies=[session_cookie(settings, session.token)])
+                signed_in = await new_session_cookie(request, settings, user_id)
+                return redirect(request, values["next"] or "/", cookies=[signed_in])
         return await render(request, "auth/sign_in.html", {"values": values, "errors": errors}, status_code=status)
 
     @post("/sign-out")

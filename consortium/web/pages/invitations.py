@@ -25,8 +25,8 @@ from consortium.imports import members
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.organisations.schemas import OrganisationCreate
 from consortium.timeutil import UK, as_utc, utc_now
-from consortium.web.cookies import session_cookie
-from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
+from consortium.web.cookies import new_session_cookie
+from consortium.web.identity import AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
@@ -404,10 +404,7 @@ class AcceptPages(PageController):
                 accepted, who = await invitations.accept_invitation(settings, principal, token, data)
                 cookies: list[Cookie] = []
                 if principal is None:
-                    session = await accounts.start_session(
-                        settings, who.user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
-                    )
-                    cookies.append(session_cookie(settings, session.token))
+                    cookies.append(await new_session_cookie(request, settings, who.user_id))
                 if accepted.status == "pending":
                     # Nothing of the bid is theirs to see until the convenor approves.
                     return redirect(request, "/bids", accepted.message, kind="info", cookies=cookies)

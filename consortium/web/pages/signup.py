@@ -7,11 +7,10 @@ from typing import Any
 
 from litestar import Response, get, post
 
-from consortium.accounts import services as accounts
 from consortium.errors import ServiceError
 from consortium.networks import services as networks
-from consortium.web.cookies import session_cookie
-from consortium.web.identity import SESSION_COOKIE, AppSettings, MaybeUser, client_address, provide_user
+from consortium.web.cookies import new_session_cookie
+from consortium.web.identity import AppSettings, MaybeUser, client_address, provide_user
 from consortium.web.pages import forms
 from consortium.web.pages.account import PASSWORD_HINT
 from consortium.web.pages.common import PageController, PageRequest
@@ -63,14 +62,11 @@ class SignUpPages(PageController):
             status = error.status_code
         else:
             if not errors:
-                session = await accounts.start_session(
-                    settings, user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
-                )
                 return redirect(
                     request,
                     "/bids/new",
                     _welcome(values["network_name"]),
-                    cookies=[session_cookie(settings, session.token)],
+                    cookies=[await new_session_cookie(request, settings, user_id)],
                 )
         errors.in_order(SIGN_UP_FIELDS)
         return await self._sign_up_page(request, values, errors, status_code=status)

@@ -13,7 +13,6 @@ from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
 
-from consortium.accounts import services as accounts
 from consortium.accounts.principal import Principal
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.bids import services as bids
@@ -21,8 +20,8 @@ from consortium.errors import ServiceError
 from consortium.organisations import services as organisations
 from consortium.teams import services as teams
 from consortium.teams.roles import CONVENOR, ORGANISATION_ROLES, ROLE_BY_KEY, Permission, may_grant
-from consortium.web.cookies import session_cookie
-from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
+from consortium.web.cookies import new_session_cookie, session_cookie
+from consortium.web.identity import AppSettings, CurrentUser, MaybeUser
 from consortium.web.pages import forms
 from consortium.web.pages.account import PASSWORD_HINT
 from consortium.web.pages.common import PageController, PageRequest
@@ -372,10 +371,7 @@ class TeamInvitationPages(PageController):
             else:
                 cookies: list[Cookie] = []
                 if principal is None:
-                    session = await accounts.start_session(
-                        settings, accepted.user_id, replacing_token=request.cookies.get(SESSION_COOKIE)
-                    )
-                    cookies.append(session_cookie(settings, session.token))
+                    cookies.append(await new_session_cookie(request, settings, accepted.user_id))
                 label, _ = role_words(info.role)
                 if accepted.network_id is not None:
                     return redirect(
