@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from consortium.bids import tracker
@@ -36,9 +37,22 @@ Sort = Annotated[
 Order = Annotated[str, QueryParameter(name="order", required=False, max_length=10, description="asc or desc")]
 
 
+async def provide_filters(
+    stage: Stage = "", rule: Rule = "", q: Search = "", sort: Sort = "", order: Order = ""
+) -> dict[str, str]:
+    """The tracker's filters as sent, declared once for the API and the pages. Read by ``tracker.read_query`` in
+    the handler, after the caller's access is checked (a stranger is not told which filter values are wrong)."""
+    return {"stage": stage, "rule": rule, "q": q, "sort": sort, "order": order}
+
+
+FILTERS = {"filters": Provide(provide_filters)}
+Filters = NamedDependency[dict[str, str]]
+
+
 class TrackerController(Controller):
     path = "/api/v1/bids"
     tags = ["Bids"]
+    dependencies = FILTERS
 
     @get(
         "/{bid_id:int}/tracker",
@@ -46,14 +60,5 @@ class TrackerController(Controller):
         "searched and sorted as the page is, with the funnel of counts (convenors only; of a draft only that one "
         "exists)",
     )
-    async def show(
-        self,
-        user: CurrentUser,
-        bid_id: FromPath[int],
-        stage: Stage = "",
-        rule: Rule = "",
-        q: Search = "",
-        sort: Sort = "",
-        order: Order = "",
-    ) -> tracker.Tracker:
-        return await tracker.member_tracker(user, bid_id, tracker.read_query(stage, rule, q, sort, order))
+    async def show(self, user: CurrentUser, bid_id: FromPath[int], filters: Filters) -> tracker.Tracker:
+        return await tracker.member_tracker(user, bid_id, tracker.read_query(**filters))

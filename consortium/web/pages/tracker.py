@@ -5,25 +5,20 @@ the filters change. The downloads hold exactly the rows and columns the page sho
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Response, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 
 from consortium.bids import schemas, tracker
+from consortium.bids.tracker_controllers import FILTERS, Filters
 from consortium.exports.formats import export_format
 from consortium.web.downloads import download
 from consortium.web.identity import CurrentUser
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import render
 from consortium.words import money_column, short_datetime_text
-
-Stage = Annotated[str, QueryParameter(name="stage", required=False, max_length=40)]
-Rule = Annotated[str, QueryParameter(name="rule", required=False, max_length=60)]
-Search = Annotated[str, QueryParameter(name="q", required=False, max_length=tracker.MAX_SEARCH)]
-Sort = Annotated[str, QueryParameter(name="sort", required=False, max_length=40)]
-Order = Annotated[str, QueryParameter(name="order", required=False, max_length=10)]
 
 # What the numeric columns are (right-aligned in a wide table).
 NUMERIC = frozenset(c.key for c in tracker.TABLE.columns if c.kind in {"int", "money"})
@@ -86,20 +81,18 @@ def context_for(bid: schemas.Bid, shown: tracker.Tracker) -> dict[str, Any]:
 
 
 class TrackerPages(PageController):
+    dependencies = FILTERS
+
     @get("/bids/{bid_id:int}/tracker", name="bid-tracker")
     async def show(
         self,
         request: PageRequest,
         user: CurrentUser,
         bid_id: FromPath[int],
-        stage: Stage = "",
-        rule: Rule = "",
-        q: Search = "",
-        sort: Sort = "",
-        order: Order = "",
+        filters: Filters,
     ) -> Response[Any]:
         bid = await convenor_bid(user, bid_id)
-        shown = await tracker.member_tracker(user, bid_id, tracker.read_query(stage, rule, q, sort, order))
+        shown = await tracker.member_tracker(user, bid_id, tracker.read_query(**filters))
         context = context_for(bid, shown)
         if request.headers.get("hx-request"):
             return await render(request, "convenor/_tracker_rows.html", context, fragment=True)
@@ -111,14 +104,10 @@ class TrackerPages(PageController):
         request: PageRequest,
         user: CurrentUser,
         bid_id: FromPath[int],
-        stage: Stage = "",
-        rule: Rule = "",
-        q: Search = "",
-        sort: Sort = "",
-        order: Order = "",
+        filters: Filters,
     ) -> Response[bytes]:
         await convenor_bid(user, bid_id)
         found = export_format(request.url.path.rsplit(".", 1)[-1])
-        shown = await tracker.member_tracker(user, bid_id, tracker.read_query(stage, rule, q, sort, order))
+        shown = await tracker.member_tracker(user, bid_id, tracker.read_query(**filters))
         content = found.write([(tracker.TABLE, shown.export_rows())])
         return download(content, f"bid-{bid_id}-members{found.suffix}", found.media_type)
