@@ -12,6 +12,7 @@ from consortium.mail.tables import OutboxMessage, ReminderSubscription
 from consortium.networks.tables import Network, NetworkConvenor
 from consortium.organisations.tables import Coverage, Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
+from consortium.signoffs.tables import SignOff, SignOffRequest
 from consortium.teams.tables import TeamInvitation
 
 TABLES = [
@@ -37,6 +38,8 @@ TABLES = [
     OutboxMessage,
     ReminderSubscription,
     TeamInvitation,
+    SignOffRequest,
+    SignOff,
 ]
 
 APP_CONFIG = AppConfig(

@@ -258,6 +258,8 @@ BID_LABELS: dict[str, str] = {
     "themes": "the themes",
     "themes[]": "each theme",
     "rules": "the rules",
+    "member_figures": "what members see of the figures",
+    "require_sign_off": "sign-off before submission",
 }
 ORGANISATION_LABELS: dict[str, str] = {
     "name": "the organisation's name",

@@ -65,6 +65,8 @@ class BidRow:
     created_at: datetime
     updated_at: datetime
     reminder_days: tuple[int, ...] = (7, 3, 1)  # days before the deadline members with something to do are reminded
+    member_figures: str = "bands"  # bands | figures: what members see of the consortium's figures
+    require_sign_off: bool = False  # every joined member signs off the latest version before submission
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> BidRow:
@@ -87,6 +89,8 @@ class BidRow:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             reminder_days=tuple(int(day) for day in row.get("reminder_days") or ()),
+            member_figures=str(row.get("member_figures") or "bands"),
+            require_sign_off=bool(row.get("require_sign_off")),
         )
 
 

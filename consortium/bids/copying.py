@@ -136,6 +136,8 @@ async def copy_bid(
         themes=list(old.themes),
         rules=[dict(rule) for rule in old.rules],
         reminder_days=list(old.reminder_days),
+        member_figures=old.member_figures,  # type: ignore[arg-type]
+        require_sign_off=old.require_sign_off,
     )
     emails = plan.emails if members else []  # account addresses: stored normalised, listed once here
     message_ids: list[int] = []

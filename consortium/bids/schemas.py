@@ -10,6 +10,8 @@ from consortium.organisations.schemas import OrganisationCreate
 from consortium.schemas import InvitationEmails, Name, Pence, RatioPart, RuleList, ShortText, Themes, UtcDateTime
 
 BidStatus = Literal["draft", "open", "locked", "submitted"]
+# What members see of the consortium's figures (consortium.bids.privacy): ranges and pass or fail, or exact figures.
+MemberFigures = Literal["bands", "figures"]
 # Days before the deadline a reminder goes (at 09:00 UK time): each 1 to 60, at most 10 of them; repeats are
 # refused and the list is kept in order, latest first (bids.services).
 ReminderDay = Annotated[int, msgspec.Meta(ge=1, le=60)]
@@ -32,6 +34,8 @@ class BidCreate(msgspec.Struct, forbid_unknown_fields=True):
     themes: Themes = msgspec.field(default_factory=list)
     rules: RuleList = msgspec.field(default_factory=list)
     reminder_days: ReminderDays = msgspec.field(default_factory=lambda: [7, 3, 1])
+    member_figures: MemberFigures = "bands"
+    require_sign_off: bool = False
 
 
 class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,6 +49,8 @@ class BidUpdate(msgspec.Struct, forbid_unknown_fields=True):
     match_cap_pence: Pence | msgspec.UnsetType | None = msgspec.UNSET
     themes: Themes | msgspec.UnsetType = msgspec.UNSET
     reminder_days: ReminderDays | msgspec.UnsetType = msgspec.UNSET
+    member_figures: MemberFigures | msgspec.UnsetType = msgspec.UNSET
+    require_sign_off: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class RulesReplace(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,6 +86,10 @@ class Bid(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     reminder_days: list[int] = msgspec.field(default_factory=list)  # days before the deadline, latest first
+    # "bands": members see ranges and pass or fail, never a figure from which another member's pledge follows;
+    # "figures": members see the exact figures and every document version.
+    member_figures: MemberFigures = "bands"
+    require_sign_off: bool = False  # submitted only once every joined member has signed off the latest version
 
 
 class RuleKindInfo(msgspec.Struct):

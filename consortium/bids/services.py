@@ -47,6 +47,8 @@ BID_FIELDS = (
     "match_cap_pence",
     "themes",
     "reminder_days",
+    "member_figures",
+    "require_sign_off",
 )
 # How problems name the fields: the bid's, and its reminder days (kept here with the rule about repeats).
 TERM_LABELS = BID_LABELS | {"reminder_days": "the reminder days", "reminder_days[]": "each reminder day"}
@@ -170,6 +172,8 @@ def bid_out(bid: BidRow, role: str) -> schemas.Bid:
         created_at=bid.created_at,
         updated_at=bid.updated_at,
         reminder_days=list(bid.reminder_days),
+        member_figures=bid.member_figures,  # type: ignore[arg-type]
+        require_sign_off=bid.require_sign_off,
     )
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -25,6 +25,11 @@ class Bid(Table):
     version = Integer(default=1)
     # Days before the deadline on which members with something left to do are reminded, at 09:00 UK time.
     reminder_days = JSON(default=[7, 3, 1])
+    # What members see of the consortium's figures: "bands" (pass or fail and ranges, so nobody can work out another
+    # member's pledge) or "figures" (exact amounts, and the whole document). consortium.bids.privacy.
+    member_figures = Varchar(length=20, default="bands")
+    # When set, the bid is marked submitted only once every joined member has signed off the latest version.
+    require_sign_off = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -163,6 +163,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/bids/{bid_id:int}/tracker"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
     # --- issue 11: re-use ---
     ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 ok* 403 403",
+    # --- issue 12: sign-off ---
+    # --- issue 12: versions compared ---
+    # --- issue 12: checker and re-render ---
+    # --- issue 12: confirmations ---
+    # --- issue 12: what members see ---
     # Rows that change the scenario's shape: last
     ("DELETE", "/api/v1/networks/{network_id:int}/convenors/{user_id:int}"): (
         "401 404 404 404 ok 404 401 401 401 ok 404 404"

@@ -200,6 +200,14 @@ FEEDS: dict[tuple[str, str], list[Callable[[], float]]] = {
     ],
     ("team_invitation", "role"): [literal(*ROLE_KEYS, CONVENOR), field(team_schemas.ColleagueInvite, "role")],
     ("team_invitation", "token_hash"): [HASH],
+    ("bid", "member_figures"): [literal(*literal_values(bid_schemas.MemberFigures))],
+    ("sign_off", "decision"): [literal("signed", "declined")],
+    # Copied from the person's account when they decide: the account's own limits hold them.
+    ("sign_off", "person_name"): [annotated(Name, "create_user's name"), field(bid_schemas.AcceptInvitation, "name")],
+    ("sign_off", "person_email"): [EMAIL],
+    ("sign_off", "person_role"): [literal(*ROLE_KEYS)],
+    ("sign_off", "pdf_sha256"): [HASH],
+    ("sign_off", "row_sha256"): [HASH],
 }
 
 

@@ -346,6 +346,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/bids/{bid_id:int}/copy"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
     ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 404 403|404 ok* 403 403",
     ("POST", "/bids/{bid_id:int}/copy"): "403 403 403 404 ok* 404 403 403 403 404 403|404 ok* 403 403",
+    # --- issue 12: sign-off ---
+    # --- issue 12: versions compared ---
+    # --- issue 12: checker and re-render ---
+    # --- issue 12: confirmations ---
+    # --- issue 12: what members see ---
     # Rows that change the scenario's shape: last.
     ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401 404 404 ok* 404 404",
     ("POST", "/share-links/{link_id:int}/revoke"): "403 404 404 404 ok 404 403 403 403 404 404 ok 404 404",

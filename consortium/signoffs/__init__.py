@@ -1,0 +1,1 @@
+"""Sign-off of exact document versions: a convenor asks, each member organisation signs off or declines."""
