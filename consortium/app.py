@@ -30,6 +30,7 @@ from consortium.documents.controllers import (
     SharedFileController,
     ShareLinkController,
 )
+from consortium.documents.version_controllers import SharedCheckController, VersionsController
 from consortium.mail.controllers import DevMailPages
 from consortium.networks.controllers import NetworkController, SignUpController
 from consortium.organisations.controllers import OrganisationController
@@ -37,6 +38,7 @@ from consortium.pledges.controllers import BidPledgeController, PledgeController
 from consortium.reference.controllers import ReferenceController
 from consortium.reminders.controllers import ChaseController, ChasePages, ReminderStopPages
 from consortium.settings import Settings
+from consortium.signoffs.controllers import SignOffController
 from consortium.teams.controllers import NetworkTeamController, OrganisationTeamController, TeamInvitationController
 from consortium.web.crosssite import refuse_cross_site_api_writes
 from consortium.web.errors import EXCEPTION_HANDLERS
@@ -63,6 +65,8 @@ API_CONTROLLERS = [
     DocumentController,
     ShareLinkController,
     SharedController,
+    VersionsController,  # versions compared and re-rendered (issue 12)
+    SharedCheckController,
     # A document version's files, at one address per audience that the API and the pages both link to.
     DocumentFileController,
     SharedFileController,
@@ -71,6 +75,7 @@ API_CONTROLLERS = [
     OrganisationTeamController,
     TeamInvitationController,
     ChaseController,
+    SignOffController,
 ]
 declare_error_responses(API_CONTROLLERS)
 # The largest body an API call needs is a pledge or a profile with its 20,000-character texts (about 250 KB even

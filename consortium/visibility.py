@@ -39,6 +39,11 @@ class Sight(StrEnum):
     OWN = "its own only"
     STATUS = "only that it exists (no figures, no text)"
     DOCUMENT = "only in a document, as submitted when the document was made"
+    # The bid's convenor chooses per bid (Bid.member_figures, consortium.bids.privacy): "bands", the default.
+    BANDS = "pass or fail and ranges, unless the convenor shows figures"
+    # Only where the convenor shows members figures: the document version they are asked to sign off lists every
+    # member, as the funder will read it (consortium.signoffs.services.member_pdf).
+    SIGN_OFF_DOCUMENT = "only in a document version they are asked to sign off, if the convenor shows them figures"
     NO = "no"
 
 
@@ -54,6 +59,7 @@ class Subject(StrEnum):
     RULE_FAILURES = "rule_failures"
     SHARE_FIGURES = "share_figures"
     CONVENOR_RECORDS = "convenor_records"
+    SIGN_OFFS = "sign_offs"
 
 
 AUDIENCES = tuple(Audience)
@@ -72,6 +78,7 @@ def _row(subject: Subject, what: str, *cells: Sight) -> Row:
 
 
 Y, OWN, STATUS, DOC, N = Sight.YES, Sight.OWN, Sight.STATUS, Sight.DOCUMENT, Sight.NO
+BANDS, SIGNED = Sight.BANDS, Sight.SIGN_OFF_DOCUMENT
 
 # fmt: off
 # One row per kind of data; the cells follow AUDIENCES:
@@ -82,37 +89,49 @@ READS: tuple[Row, ...] = (
         "A draft pledge (amount, purpose, conditions, themes, areas; also one withdrawn before it was ever submitted)",
         Y, N, STATUS, N, OWN, N, N,
     ),
-    _row(Subject.SUBMITTED_PLEDGE, "A submitted pledge", Y, N, Y, DOC, OWN, N, N),
+    _row(Subject.SUBMITTED_PLEDGE, "A submitted pledge", Y, SIGNED, Y, DOC, OWN, N, N),
     _row(
         Subject.WITHDRAWN_SUBMITTED_PLEDGE,
         "A pledge withdrawn after it was submitted (marked withdrawn, not counted, in no document)",
         Y, N, Y, N, OWN, N, N,
     ),
-    _row(Subject.PROFILE, "A member's name, profile and coverage", Y, N, Y, DOC, OWN, OWN, N),
+    _row(Subject.PROFILE, "A member's name, profile and coverage", Y, SIGNED, Y, DOC, OWN, OWN, N),
     _row(
         Subject.MEMBERSHIP_STATUS,
         "A member's place in the bid (joined, pending, withdrawn)",
         Y, N, Y, N, OWN, OWN, N,
     ),
-    _row(Subject.MEMBER_LIST, "The bid's member list (API and pages)", OWN, OWN, Y, DOC, N, N, N),
+    _row(Subject.MEMBER_LIST, "The bid's member list (API and pages)", OWN, SIGNED, Y, DOC, N, N, N),
     _row(
         Subject.HEADLINE_FIGURES,
         "The bid's headline figures: pledged by members, eligible pledges, match requested, members by status, "
-        "homes, the districts and regions where members work and those the money reaches",
-        Y, Y, Y, DOC, N, N, N,
+        "homes, the districts and regions where members work and those the money reaches (members: money and homes "
+        "as ranges, such as £1,000,000 to £2,500,000, unless the bid's convenor chooses to show them figures)",
+        BANDS, BANDS, Y, DOC, N, N, N,
     ),
-    _row(Subject.RULE_VERDICTS, "Every rule's verdict and threshold", Y, Y, Y, DOC, N, N, N),
-    _row(Subject.RULE_FAILURES, "Which members fail a rule, and why", OWN, OWN, Y, DOC, N, N, N),
+    _row(
+        Subject.RULE_VERDICTS,
+        "Every rule's verdict and threshold, and the figure it measures (members: a range, never an exact total, gap "
+        "or share, unless the bid's convenor chooses to show them figures)",
+        BANDS, BANDS, Y, DOC, N, N, N,
+    ),
+    _row(Subject.RULE_FAILURES, "Which members fail a rule, and why", OWN, SIGNED, Y, DOC, N, N, N),
     _row(
         Subject.SHARE_FIGURES,
         "A member's share of the pledged total or of the eligible total, or any figure from which its amount "
         "follows (the largest member share rule's actual and gap)",
-        Y, N, Y, DOC, N, N, N,
+        Y, SIGNED, Y, DOC, N, N, N,
     ),
     _row(
         Subject.CONVENOR_RECORDS,
         "Invitations, document versions, share links and their downloads, the pledges CSV",
         N, N, Y, N, N, N, N,
+    ),
+    _row(
+        Subject.SIGN_OFFS,
+        "A member's sign-off of a document version: who signed it off, when, or why it declined (the funder: who "
+        "signed off the version they hold)",
+        Y, N, Y, DOC, N, N, N,
     ),
 )
 # fmt: on
@@ -208,6 +227,8 @@ _SHORT = {
     Sight.OWN: "its own only",
     Sight.STATUS: "that it has one (no figures, no text)",
     Sight.DOCUMENT: "in a document",
+    Sight.BANDS: "pass or fail and ranges, unless the convenor shows figures",
+    Sight.SIGN_OFF_DOCUMENT: "only in a version to sign off, if the convenor shows figures",
     Sight.NO: "no",
 }
 

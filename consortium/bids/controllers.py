@@ -9,13 +9,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from consortium.accounts.services import start_session
 from consortium.analysis.results import Eligibility, Totals, WhatIf
-from consortium.bids import copying, figures, invitations, schemas
+from consortium.bids import copying, figures, invitations, schemas, transitions
 from consortium.bids import services as bids
 from consortium.errors import BadInput, NotFound
 from consortium.imports import members as member_list
 from consortium.schemas import MAX_PENCE
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, MaybeUser
-from consortium.web.openapi import TOTALS_RESPONSES
+from consortium.web.openapi import ELIGIBILITY_RESPONSES, TOTALS_RESPONSES
 
 # "What if" questions, the same on totals and eligibility (see figures.check_what_if for who may ask what).
 Without = Annotated[
@@ -89,19 +89,19 @@ class BidController(Controller):
 
     @post("/{bid_id:int}/open", status_code=200, summary="Open the bid for pledges")
     async def open(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(settings, user, bid_id, "open")
+        return await transitions.transition(settings, user, bid_id, "open")
 
     @post("/{bid_id:int}/lock", status_code=200, summary="Lock the bid: no more changes")
     async def lock(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(settings, user, bid_id, "lock")
+        return await transitions.transition(settings, user, bid_id, "lock")
 
     @post("/{bid_id:int}/unlock", status_code=200, summary="Reopen a locked bid before its deadline")
     async def unlock(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(settings, user, bid_id, "unlock")
+        return await transitions.transition(settings, user, bid_id, "unlock")
 
     @post("/{bid_id:int}/submit", status_code=200, summary="Mark a locked bid as submitted to the funder")
     async def submit(self, user: CurrentUser, settings: AppSettings, bid_id: FromPath[int]) -> schemas.Bid:
-        return await bids.transition(settings, user, bid_id, "submit")
+        return await transitions.transition(settings, user, bid_id, "submit")
 
     @post(
         "/{bid_id:int}/copy",
@@ -149,6 +149,7 @@ class BidController(Controller):
         "/{bid_id:int}/eligibility",
         summary="Eligibility, rule by rule, with the gap to each and the eligible total, or what if a member "
         "withdrew or pledged another amount",
+        responses=ELIGIBILITY_RESPONSES,
     )
     async def eligibility(
         self,
@@ -157,7 +158,7 @@ class BidController(Controller):
         without: Without = None,
         organisation: ChangedMember = None,
         pledged_pence: PledgedPence = None,
-    ) -> Eligibility:
+    ) -> Eligibility | figures.MemberEligibility:
         return await figures.bid_eligibility(user, bid_id, what_if=WhatIf.asked(without, organisation, pledged_pence))
 
     @get("/{bid_id:int}/members", summary="The bid's member organisations")

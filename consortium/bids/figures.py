@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 
 from consortium.accounts.principal import Principal
-from consortium.analysis import measures
-from consortium.analysis.eligibility import PreparedBid, evaluate, prepare_bid, verdict, with_pledged_total
+from consortium.analysis.eligibility import PreparedBid, evaluate, prepare_bid, with_pledged_total
 from consortium.analysis.frames import BidFrames, MatchTerms
-from consortium.analysis.results import Eligibility, RuleResult, Totals, WhatIf
-from consortium.analysis.rules import RULE_KINDS
+from consortium.analysis.results import Eligibility, Totals, WhatIf
 from consortium.analysis.totals import compute_totals
+from consortium.bids import privacy
 from consortium.bids.access import BidAccess, BidRow, bid_access
+from consortium.bids.privacy import (  # noqa: F401 - FIGURE_NOT_SHOWN and ONE_MEMBERS_FIGURE: read from here too
+    FIGURE_NOT_SHOWN,
+    ONE_MEMBERS_FIGURE,
+    HeadlineTotals,
+    MemberEligibility,
+)
 from consortium.bids.profiles import member_rows
 from consortium.bids.services import rules_from_stored
 from consortium.bids.tables import BidMember
@@ -56,34 +59,47 @@ def terms_of(bid: BidRow) -> MatchTerms:
     return MatchTerms(bid.match_funder_part, bid.match_consortium_part, bid.match_cap_pence)
 
 
-class HeadlineTotals(msgspec.Struct):
-    """What every member of a bid may see: the consortium's figures, nobody's individual pledge."""
-
-    # Each figure as consortium.analysis.measures names it: where members work, and where the money goes.
-    pledged_pence: Annotated[int, measures.PLEDGED.schema()]
-    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()]
-    match_requested_pence: Annotated[int, measures.MATCH_REQUESTED.schema()]
-    match_capped: bool
-    members_by_status: dict[str, int]
-    homes_covered: Annotated[int, measures.HOMES.schema()]
-    districts_covered: Annotated[int, measures.WORK_DISTRICTS.schema()]
-    regions_covered: Annotated[int, measures.WORK_REGIONS.schema()]
-    money_districts: Annotated[int, measures.MONEY_DISTRICTS.schema()]
-    money_regions: Annotated[int, measures.MONEY_REGIONS.schema()]
-    what_if: WhatIf | None = None  # set when these figures are a "what if"
-
-
 async def bid_totals(principal: Principal, bid_id: int, what_if: WhatIf | None = None) -> Totals | HeadlineTotals:
-    """The bid's totals; with ``what_if``, as if that change were made (see ``check_what_if`` for who may ask)."""
+    """The bid's totals; with ``what_if``, as if that change were made (see ``check_what_if`` for who may ask).
+    Members read them through ``privacy.for_member``, as the bid's convenor chose (bands or figures)."""
     access = await bid_access(principal, bid_id)
     await check_what_if(access, what_if)
-    frames, prepared = modelled(await load_frames(bid_id), what_if)
-    totals = compute_totals(frames, rules_from_stored(access.bid.rules), terms_of(access.bid), prepared=prepared)
-    if what_if is not None:
-        totals = msgspec.structs.replace(totals, what_if=what_if)
+    frames = await load_frames(bid_id)
+    rules, terms = rules_from_stored(access.bid.rules), terms_of(access.bid)
     if access.role == "convenor":
-        return totals
-    return HeadlineTotals(**{f: getattr(totals, f) for f in HeadlineTotals.__struct_fields__})
+        changed, prepared = modelled(frames, what_if)
+        totals = compute_totals(changed, rules, terms, prepared=prepared)
+        return totals if what_if is None else msgspec.structs.replace(totals, what_if=what_if)
+    seen = _seen_by_member(access, frames, what_if)
+    return seen.then_totals if seen.then_totals is not None else seen.totals
+
+
+def _seen_by_member(access: BidAccess, frames: BidFrames, what_if: WhatIf | None) -> privacy.Seen:
+    """A member's view of the bid's figures (and of "what if it withdrew", the one what-if a member may ask): the
+    full figures worked out once, then passed through ``privacy.for_member``."""
+    rules, terms = rules_from_stored(access.bid.rules), terms_of(access.bid)
+    prepared = prepare_bid(frames)
+    full = privacy.Full(
+        compute_totals(frames, rules, terms, prepared=prepared), evaluate(frames, rules, terms, prepared=prepared)
+    )
+    if what_if is not None:
+        without = what_if.without_organisation_id
+        then = evaluate(frames, rules, terms, without_organisation_id=without, prepared=prepared)
+        then_totals = compute_totals(frames.without(without), rules, terms, prepared=prepared) if without else None
+        full = privacy.Full(
+            full.totals,
+            full.eligibility,
+            without,
+            msgspec.structs.replace(then_totals, what_if=what_if) if then_totals is not None else None,
+            msgspec.structs.replace(then, without_organisation_id=without, what_if=what_if),
+        )
+    return privacy.for_member(full, setting_of(access.bid), access.organisation_ids)
+
+
+def setting_of(bid: BidRow) -> privacy.Setting:
+    """What members may see of the bid's figures, and the rules and terms its bands follow."""
+    mode: privacy.MemberFigures = privacy.FIGURES if bid.member_figures == privacy.FIGURES else privacy.BANDS
+    return privacy.Setting(mode, tuple(rules_from_stored(bid.rules)), terms_of(bid))
 
 
 def modelled(frames: BidFrames, what_if: WhatIf | None) -> tuple[BidFrames, PreparedBid | None]:
@@ -159,78 +175,42 @@ async def _what_if_member(access: BidAccess, without: int | None, field: str = "
 
 async def bid_eligibility(
     principal: Principal, bid_id: int, without: int | None = None, *, what_if: WhatIf | None = None
-) -> Eligibility:
+) -> Eligibility | MemberEligibility:
     """The bid's eligibility; with ``without`` (or ``what_if``), as if that change were made."""
     access = await bid_access(principal, bid_id)
     if without is not None:
         what_if = msgspec.structs.replace(what_if or WhatIf(), without_organisation_id=without)
     await check_what_if(access, what_if)
-    frames, prepared = modelled(await load_frames(bid_id), what_if)
+    frames = await load_frames(bid_id)
+    if access.role != "convenor":
+        seen = _seen_by_member(access, frames, what_if)
+        return seen.then_eligibility if seen.then_eligibility is not None else seen.eligibility
+    frames, prepared = modelled(frames, what_if)
     rules, terms = rules_from_stored(access.bid.rules), terms_of(access.bid)
     result = evaluate(frames, rules, terms, prepared=prepared)
     if what_if is not None:
         result = msgspec.structs.replace(
             result, without_organisation_id=what_if.without_organisation_id, what_if=what_if
         )
-    if access.role == "convenor":
-        return result
-    return _member_view(result, access.organisation_ids)
-
-
-# Consortium rules whose measured figure is one member's: the largest member's share, with the eligible total every
-# member sees, gives that member's pledge to the pound. Members read such a rule's verdict and limit, not its figure.
-ONE_MEMBERS_FIGURE = frozenset({"max_member_share"})
-FIGURE_NOT_SHOWN = "Not shown to members: it is one member's share of the eligible total"
-
-
-def _member_view(result: Eligibility, own: frozenset[int]) -> Eligibility:
-    """A member sees every rule's verdict, but only its own organisation's details: another member's name or
-    share never reaches it, in a rule's figure, in its gap or in the verdict sentence built from the gaps."""
-
-    def redact(rule: RuleResult) -> RuleResult:
-        mine = [o for o in rule.failing_organisation_ids if o in own]
-        others = len(rule.failing_organisation_ids) - len(mine)
-        gap = rule.gap
-        if others:
-            # A consortium rule's gap may name the members over a limit ("Acme holds 31%"): count them instead.
-            gap = f"{others} other member{'s do' if others != 1 else ' does'} not meet this yet"
-            if mine:
-                gap = "Your organisation does not meet this yet; " + gap
-        if rule.key not in ONE_MEMBERS_FIGURE:
-            return msgspec.structs.replace(rule, failing_organisation_ids=mine, gap=gap)
-        # The gap stays when it names only the member itself ("Acme holds 31% ...": its own share).
-        return msgspec.structs.replace(
-            rule, failing_organisation_ids=mine, gap=gap, actual=None, actual_text=FIGURE_NOT_SHOWN
-        )
-
-    rules = [redact(r) for r in result.rules]
-    # Member-scope clauses only count failing members, so they stay as they were; consortium ones use the
-    # redacted gap.
-    failed = [
-        (RULE_KINDS[full.key], full if full.scope == "member" else shown)
-        for full, shown in zip(result.rules, rules, strict=True)
-        if not full.passed
-    ]
-    return msgspec.structs.replace(
-        result,
-        verdict=verdict(len(rules), failed),
-        rules=rules,
-        members=[m for m in result.members if m.organisation_id in own],
-    )
+    return result
 
 
 class DashboardFigures(msgspec.Struct):
     totals: Totals | HeadlineTotals
-    eligibility: Eligibility
-    without: Eligibility | None = None  # the "what if this member withdrew" eligibility, when asked
+    eligibility: Eligibility | MemberEligibility
+    without: Eligibility | MemberEligibility | None = None  # the "what if this member withdrew", when asked
 
 
 async def dashboard_figures(principal: Principal, bid_id: int, without: int | None = None) -> DashboardFigures:
     """Totals, eligibility and (with ``without``) the "what if" together, from one read of the bid's data and one
-    allocation of its money: what a dashboard shows, for the cost of one. Members get the redacted views."""
+    allocation of its money: what a dashboard shows, for the cost of one. Members get what ``privacy.for_member``
+    lets them see."""
     access = await bid_access(principal, bid_id)
     await _what_if_member(access, without)
     frames = await load_frames(bid_id)
+    if access.role != "convenor":
+        seen = _seen_by_member(access, frames, WhatIf(without_organisation_id=without) if without else None)
+        return DashboardFigures(seen.totals, seen.eligibility, seen.then_eligibility)
     rules = rules_from_stored(access.bid.rules)
     terms = terms_of(access.bid)
     prepared = prepare_bid(frames)
@@ -239,10 +219,4 @@ async def dashboard_figures(principal: Principal, bid_id: int, without: int | No
     what_if = None
     if without is not None:
         what_if = evaluate(frames, rules, terms, without_organisation_id=without, prepared=prepared)
-    if access.role == "convenor":
-        return DashboardFigures(totals, eligibility, what_if)
-    return DashboardFigures(
-        HeadlineTotals(**{f: getattr(totals, f) for f in HeadlineTotals.__struct_fields__}),
-        _member_view(eligibility, access.organisation_ids),
-        _member_view(what_if, access.organisation_ids) if what_if is not None else None,
-    )
+    return DashboardFigures(totals, eligibility, what_if)

@@ -14,15 +14,13 @@ from consortium.analysis.rules import RULE_KINDS, Rule, RuleError, parse_rules
 from consortium.audit import services as audit
 from consortium.bids import schemas
 from consortium.bids.access import BidAccess, BidRow, bid_access, forget_access, require_permission
-from consortium.bids.profiles import FROZEN_STATUSES, freeze_profiles, thaw_profiles
+from consortium.bids.profiles import freeze_profiles
 from consortium.bids.tables import Bid, BidMember
 from consortium.db import share_locked, update_locked, write_transaction
 from consortium.errors import BadInput, Conflict, Forbidden, NotFound
-from consortium.mail import notices
 from consortium.networks.tables import Network
 from consortium.organisations.identifiers import InvalidIdentifier, validate_org_id
 from consortium.schemas import RuleList
-from consortium.settings import Settings
 from consortium.teams.roles import Permission
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import Problems, check_each, checked_value
@@ -379,55 +377,6 @@ async def replace_rules(principal: Principal, bid_id: int, raw_rules: list[dict[
     return await read_bid(principal, bid_id)
 
 
-async def transition(settings: Settings, principal: Principal, bid_id: int, action: str) -> schemas.Bid:
-    access = await bid_access(principal, bid_id)
-    access.require_convenor()
-    allowed_from, target = TRANSITIONS[action]
-    async with write_transaction():
-        # Re-read, row locked, inside the transaction so two convenors acting at once cannot both move the bid.
-        bid = await bid_for_write(bid_id, exclusive=True)
-        current = effective_status(bid)
-        if current not in allowed_from:
-            raise Conflict(_transition_refusal(action, current))
-        if target == "open" and as_utc(bid.deadline) <= utc_now():
-            raise Conflict(
-                f"The deadline ({uk_time_text(bid.deadline)}) has passed, so the bid cannot be opened for changes. "
-                "Move the deadline first."
-            )
-        await Bid.update({Bid.status: target, Bid.updated_at: utc_now(), Bid.version: Bid.version + 1}).where(
-            Bid.id == bid_id
-        )
-        # Locked and submitted bids read their members as they stood at the lock; an unlocked one reads them live.
-        if target in FROZEN_STATUSES:
-            await freeze_profiles([bid_id])
-        elif current in FROZEN_STATUSES:
-            await thaw_profiles(bid_id)
-        await audit.record(
-            principal,
-            f"bid.{action}",
-            "bid",
-            bid_id,
-            bid_id=bid_id,
-            before={"status": current},
-            after={"status": target},
-        )
-        # In this transaction: the lock and the word of it to every member land together, or neither does.
-        message_ids = await notices.bid_locked(settings, principal, bid_id) if target == "locked" else []
-    await notices.deliver(message_ids)
-    forget_access(bid_id)
-    return await read_bid(principal, bid_id)
-
-
-def _transition_refusal(action: str, current: str) -> str:
-    messages = {
-        "open": f"Only a draft bid can be opened; this one is {current}.",
-        "lock": f"Only an open bid can be locked; this one is {current}.",
-        "unlock": f"Only a locked bid can be unlocked; this one is {current}.",
-        "submit": f"Lock the bid before marking it submitted; this one is {current}.",
-    }
-    return messages[action]
-
-
 async def lock_expired_bids() -> int:
     """Persist the lock of open bids past their deadline (reads already treat them as locked) and freeze their
     members' profiles. Runs at start-up, and inside every change to an organisation's profile or districts before
@@ -497,7 +446,9 @@ async def list_members(principal: Principal, bid_id: int) -> list[schemas.BidMem
     ]
 
 
-async def withdraw_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
+async def withdrawal_access(principal: Principal, bid_id: int, organisation_id: int) -> BidAccess:
+    """Who may withdraw this organisation from the bid (its editors and signatories, or a convenor), and only while
+    the bid takes changes: checked by the withdrawal itself and by the page that asks for it to be confirmed."""
     # A withdrawn organisation asking again (a double click, a retried script) is answered as before.
     access = await bid_access(principal, bid_id, include_withdrawn=True)
     if access.role in {"member", "withdrawn"} and organisation_id not in access.organisation_ids:
@@ -507,6 +458,11 @@ async def withdraw_member(principal: Principal, bid_id: int, organisation_id: in
     if access.role in {"member", "withdrawn"}:  # its own: an editor or signatory of it (the convenor: any member)
         require_permission(principal, organisation_id, Permission.EDIT)
     require_accepting_changes(access.bid)
+    return access
+
+
+async def withdraw_member(principal: Principal, bid_id: int, organisation_id: int) -> schemas.BidMember:
+    access = await withdrawal_access(principal, bid_id, organisation_id)
     async with write_transaction():
         require_accepting_changes(await bid_for_write(bid_id))
         # Row-locked: two withdrawals at once (a double click) record one change, not two.

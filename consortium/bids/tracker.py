@@ -198,7 +198,7 @@ async def member_tracker(principal: Principal, bid_id: int, query: TrackerQuery 
     access.require_convenor()
     found = await figures.dashboard_figures(principal, bid_id)
     totals, eligibility = found.totals, found.eligibility
-    assert isinstance(totals, Totals)  # a convenor reads the full totals
+    assert isinstance(totals, Totals) and isinstance(eligibility, Eligibility)  # a convenor reads them in full
     rules = [r for r in eligibility.rules if r.scope == "member" or r.key in figures.ONE_MEMBERS_FIGURE]
     if query.rule and query.rule not in {r.key for r in rules}:
         choices = ", ".join(r.key for r in rules) or "none: the bid has no rule a member can fail"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from consortium.documents.sections import appendix as appendix_section
+from consortium.documents.sections import changes as changes_section
 from consortium.documents.sections import contents as contents_section
 from consortium.documents.sections import cover as cover_section
 from consortium.documents.sections import coverage as coverage_section
@@ -23,6 +24,7 @@ from consortium.documents.sections import partners as partners_section
 from consortium.documents.sections import summary as summary_section
 from consortium.documents.sections import themes as themes_section
 from consortium.documents.sections.appendix import AppendixContext
+from consortium.documents.sections.changes import ChangesContext
 from consortium.documents.sections.contents import ContentsContext
 from consortium.documents.sections.cover import CoverContext
 from consortium.documents.sections.coverage import CoverageContext
@@ -55,6 +57,7 @@ class BidContext:
     document: DocumentContext
     cover: CoverContext
     contents: ContentsContext
+    changes: ChangesContext  # since the previous version (none in a first version)
     summary: SummaryContext
     match: MatchContext
     eligibility: EligibilityContext
@@ -85,6 +88,7 @@ def build_context(snapshot: Snapshot, sha256: str | None = None) -> BidContext:
         ),
         cover=cover_section.build(facts),
         contents=contents_section.build(facts),
+        changes=changes_section.build(facts),
         summary=summary_section.build(facts),
         match=match_section.build(facts),
         eligibility=eligibility_section.build(facts),

@@ -5,6 +5,7 @@ from datetime import datetime
 import msgspec
 
 from consortium.schemas import Email, ShortText
+from consortium.signoffs.schemas import SignedOff
 
 
 class FileLink(msgspec.Struct):
@@ -70,6 +71,8 @@ class SharedDocument(msgspec.Struct):
     pdf_url: str
     snapshot_url: str
     files: list[FileLink]  # every file of this version, the PDF and the snapshot included
+    # The member organisations that signed off this exact version (consortium.signoffs), carried over or not.
+    signed_off: list[SignedOff] = msgspec.field(default_factory=list)
 
 
 class Verification(msgspec.Struct):
@@ -81,3 +84,5 @@ class Verification(msgspec.Struct):
     version: int | None = None
     generated_at: datetime | None = None
     latest_version: int | None = None
+    # The member organisations that signed off the version this file is (consortium.signoffs).
+    signed_off: list[SignedOff] = msgspec.field(default_factory=list)

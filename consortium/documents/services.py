@@ -19,16 +19,17 @@ from consortium.audit import services as audit
 from consortium.bids.access import bid_access
 from consortium.bids.tables import Bid
 from consortium.db import update_locked, write_transaction
-from consortium.documents import files, schemas
+from consortium.documents import changes, files, schemas
 from consortium.documents.builder import build_snapshot
 from consortium.documents.render_process import RENDER, render_in_this_process, render_key
-from consortium.documents.snapshot import snapshot_sha256, snapshot_to_json
+from consortium.documents.snapshot import Snapshot, snapshot_from_json, snapshot_sha256, snapshot_to_json
 from consortium.documents.tables import Document, ShareDownload, ShareLink
 from consortium.errors import BadInput, Conflict, Gone, NotFound
 from consortium.jobs.enqueue import enqueue
 from consortium.jobs.processes import run_in_process
 from consortium.mail import notices
 from consortium.settings import Settings
+from consortium.signoffs import services as signoffs
 from consortium.timeutil import as_utc, uk_time_text, utc_now
 from consortium.validation import checked
 from consortium.words import DEFAULT_VARIANT, VARIANTS
@@ -98,6 +99,11 @@ async def create_document(principal: Principal, bid_id: int, variant: str = DEFA
         snapshot = await build_snapshot(
             bid_id, version=version, generated_by=f"{principal.name} <{principal.email}>", generated_at=utc_now()
         )
+        # The new snapshot first, then what changed since the previous version, then that set on it: the stored
+        # digest is of the final snapshot, its "Changes since version N" included.
+        previous = await previous_snapshot(bid_id, version)
+        if previous is not None:
+            snapshot = msgspec.structs.replace(snapshot, changes_since=changes.compare(previous, snapshot))
         rows = await Document.insert(
             Document(
                 bid=bid_id,
@@ -117,6 +123,24 @@ async def create_document(principal: Principal, bid_id: int, variant: str = DEFA
     if queued is not None:
         await queued  # the job is queued before the answer says "rendering"
     return await read_document(principal, document_id)
+
+
+async def previous_snapshot(bid_id: int, version: int) -> Snapshot | None:
+    """The stored snapshot of the latest version before ``version`` that did not fail (None: there is none, or it
+    cannot be read back)."""
+    row = (
+        await Document.select(Document.snapshot_json)
+        .where((Document.bid == bid_id) & (Document.version < version) & (Document.state != "failed"))
+        .order_by(Document.version, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    try:
+        return snapshot_from_json(row["snapshot_json"])
+    except (msgspec.DecodeError, ValueError):
+        logger.warning("The snapshot before version %s of bid %s cannot be read back", version, bid_id)
+        return None
 
 
 def start_render(document_id: int) -> Coroutine[Any, Any, None] | None:
@@ -277,6 +301,7 @@ async def verify(sha256: str) -> schemas.Verification:
         )
     row = (
         await Document.select(
+            Document.id,
             Document.bid,
             Document.version,
             Document.created_at,
@@ -315,6 +340,7 @@ async def verify(sha256: str) -> schemas.Verification:
         version=row["version"],
         generated_at=row["created_at"],
         latest_version=latest_version,
+        signed_off=await signoffs.signed_off(int(row["id"])),
     )
 
 
@@ -403,7 +429,8 @@ async def list_share_links(principal: Principal, document_id: int) -> list[schem
     return [await _link_out(link) for link in links]
 
 
-async def revoke_share_link(principal: Principal, link_id: int) -> schemas.ShareLink:
+async def _convened_link(principal: Principal, link_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A share link and its document's row, for a convenor of its bid; 'not found' for anyone else."""
     missing = "There is no such share link among the bids you convene."
     link = await ShareLink.select().where(ShareLink.id == link_id).first()
     if link is None:
@@ -413,6 +440,17 @@ async def revoke_share_link(principal: Principal, link_id: int) -> schemas.Share
     except NotFound:
         raise NotFound(missing) from None  # the same answer as for no link, so ids cannot be probed
     (await bid_access(principal, int(row["bid"]))).require_convenor()
+    return link, row
+
+
+async def read_share_link(principal: Principal, link_id: int) -> tuple[schemas.ShareLink, schemas.Document]:
+    """One share link and the document version it opens (what revoking it would stop), for a convenor of its bid."""
+    link, row = await _convened_link(principal, link_id)
+    return await _link_out(link), document_out(row)
+
+
+async def revoke_share_link(principal: Principal, link_id: int) -> schemas.ShareLink:
+    _, row = await _convened_link(principal, link_id)
     async with write_transaction():
         # Revoking a revoked link changes nothing: the first time it was revoked stays, and is audited once.
         revoked = await (
@@ -477,6 +515,7 @@ async def shared_document(token: str, address: str, user_agent: str) -> schemas.
         pdf_url=f"/shared/{token}/{files.PDF}",
         snapshot_url=f"/shared/{token}/{files.SNAPSHOT}",
         files=files.file_links(f"/shared/{token}"),
+        signed_off=await signoffs.signed_off(int(link["document"])),
     )
 
 

@@ -101,6 +101,50 @@ class SnapshotMember(msgspec.Struct, frozen=True, kw_only=True):
     pledges: list[SnapshotPledge]
 
 
+# --- what changed since the previous version (consortium.documents.changes) ----------------------------------------
+# Declared here, as part of the snapshot's format (``Snapshot.changes_since``); consortium.documents.changes works
+# them out and is where other code imports them from.
+
+
+class TermChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the bid's terms or rules, as each version's document states it ("" when absent from one)."""
+
+    label: str  # plain words: "The deadline", "Rule: minimum total"
+    before: str
+    after: str
+
+
+class MemberChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One member organisation's row, compared."""
+
+    organisation_id: int
+    name: str
+    change: str  # joined | left | changed
+    pledged_before_pence: int | None  # its submitted pledges' total in the earlier version (None: not a member then)
+    pledged_after_pence: int | None
+    lines: list[str]  # every difference in plain English ("Pledge 2's amount: £10,000.00 -> £12,500.00")
+
+
+class FigureChange(msgspec.Struct, frozen=True, kw_only=True):
+    key: str  # the figure's name in consortium.analysis.measures / Totals (e.g. "pledged_pence")
+    label: str
+    before: int
+    after: int
+
+
+class VersionChanges(msgspec.Struct, frozen=True, kw_only=True):
+    bid_id: int
+    from_version: int
+    to_version: int
+    terms: list[TermChange]  # the bid's terms and rules
+    members: list[MemberChange]  # only members whose row differs
+    figures: list[FigureChange]  # every headline figure, before and after (changed or not)
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not self.terms and not self.members and all(f.before == f.after for f in self.figures)
+
+
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     schema_version: int = SCHEMA_VERSION
     generated_at: UtcDateTime
@@ -111,6 +155,10 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     members: list[SnapshotMember]
     totals: Totals
     eligibility: Eligibility
+    # What changed since the previous version (its document's "Changes since version N"). Left out of the JSON when
+    # unset, so a snapshot without it (every first version, and every one stored before it existed) encodes to the
+    # same bytes, and keeps its SHA-256.
+    changes_since: VersionChanges | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         _require_utc("generated_at", self.generated_at)

@@ -22,28 +22,43 @@ from consortium.settings import Settings
 
 T = TypeVar("T")
 
-# A child renders this many documents and is then replaced, so memory WeasyPrint keeps between renders (font and
-# image caches) cannot grow for ever.
+# The render processes are replaced after this many renders each, so memory WeasyPrint keeps between renders (font
+# and image caches) cannot grow for ever. Not with the executor's own max_tasks_per_child: on Python 3.11 a pool
+# with it hangs for ever once more tasks are waiting than its children have left (CPython gh-115634; seen here when
+# a document was checked while others rendered). The whole pool is retired instead: ``shutdown(wait=False)`` lets
+# the renders already given to it finish, then its processes exit, and the next render starts a new pool.
 TASKS_PER_CHILD = 50
 PARENT_CHECK_S = 2.0  # how often a render process checks that the process it works for is still there
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_given = 0  # tasks given to the current pool
+_retired_children: list[Any] = []  # processes of retired pools, maybe still finishing a render (for ``shutdown``)
 
 
 def _executor() -> ProcessPoolExecutor:
-    global _pool
+    global _pool, _given
     with _lock:
+        workers = max(1, Settings.from_env().render_processes)
+        if _pool is not None and _given >= TASKS_PER_CHILD * workers:
+            _retired_children.extend(_children(_pool))
+            _pool.shutdown(wait=False)
+            _pool = None
+        _retired_children[:] = [child for child in _retired_children if child.is_alive()]
         if _pool is None:
-            workers = max(1, Settings.from_env().render_processes)
             _pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                max_tasks_per_child=TASKS_PER_CHILD,
                 initializer=_leave_with_parent,
                 initargs=(os.getpid(),),
             )
+            _given = 0
+        _given += 1
         return _pool
+
+
+def _children(pool: ProcessPoolExecutor) -> list[Any]:
+    return list((getattr(pool, "_processes", None) or {}).values())  # the executor offers no public handle
 
 
 def _leave_with_parent(parent_pid: int) -> None:
@@ -86,10 +101,11 @@ def shutdown() -> None:
     global _pool
     with _lock:
         pool, _pool = _pool, None
-    if pool is None:
-        return
-    children = list((getattr(pool, "_processes", None) or {}).values())  # the executor offers no public handle
-    pool.shutdown(wait=False, cancel_futures=True)
+        children = _retired_children[:]
+        _retired_children.clear()
+    if pool is not None:
+        children += _children(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
     for child in children:
         if child.is_alive():
             child.terminate()

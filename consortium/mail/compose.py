@@ -264,3 +264,40 @@ def team_invitation(
         url=url,
         expires_at=expires_at,
     )
+
+
+def sign_off_request(
+    settings: Settings,
+    *,
+    bid: BidFacts,
+    version: int,
+    pdf_sha256: str,
+    organisation_name: str,
+    url: str,
+    message: str = "",
+    carried_from_version: int | None = None,
+    last_signed_version: int | None = None,
+    changes: list[str] | None = None,
+) -> Composed:
+    """To a member's signatories: sign off (or decline) this version for the organisation; or, when nothing in its
+    own row or the bid's terms changed since the version it signed, that its sign-off carries over. Asked again,
+    it is told what changed in its own row (``changes``; None when that could not be worked out)."""
+    subject = (
+        f"Your sign-off carries over to version {version}: {bid.title}"
+        if carried_from_version is not None
+        else f"Please sign off version {version} of the bid document: {bid.title}"
+    )
+    return render_message(
+        settings,
+        "sign_off_request",
+        subject,
+        bid=bid,
+        version=version,
+        pdf_sha256=pdf_sha256,
+        organisation_name=organisation_name,
+        url=url,
+        message=message,
+        carried_from_version=carried_from_version,
+        last_signed_version=last_signed_version,
+        changes=changes,
+    )

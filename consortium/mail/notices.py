@@ -22,6 +22,7 @@ from consortium.networks.tables import NetworkConvenor
 from consortium.organisations.tables import Organisation, OrganisationUser
 from consortium.pledges.tables import Pledge
 from consortium.settings import Settings
+from consortium.teams.roles import ORGANISATION_ROLES, Permission
 
 
 @dataclass(frozen=True)
@@ -414,3 +415,73 @@ async def team_invitation(
         reply_to=principal.email,
         organisation_id=organisation_id,
     )
+
+
+@dataclass(frozen=True)
+class SignOffAsk:
+    """One member asked to sign off a version: its sign-off carried over (nothing changed for it since the version
+    it signed), or it is asked (again, when it signed an earlier version: ``changes`` says what changed for it, None
+    when that could not be worked out)."""
+
+    organisation_id: int
+    organisation_name: str
+    carried_from_version: int | None = None
+    last_signed_version: int | None = None
+    changes: list[str] | None = None
+
+
+async def _signatories_of(organisation_id: int) -> list[Person]:
+    roles = [role.key for role in ORGANISATION_ROLES if Permission.SIGN in role.permissions]
+    rows = await (
+        OrganisationUser.select(
+            OrganisationUser.user.id.as_alias("id"),
+            OrganisationUser.user.email.as_alias("email"),
+            OrganisationUser.user.name.as_alias("name"),
+        )
+        .where(
+            (OrganisationUser.organisation == organisation_id)
+            & OrganisationUser.role.is_in(roles)
+            & (OrganisationUser.user.is_active == True)  # noqa: E712
+        )
+        .order_by(OrganisationUser.id)
+    )
+    return _people(rows)
+
+
+async def sign_off_requested(
+    settings: Settings,
+    principal: Principal,
+    bid_id: int,
+    version: int,
+    pdf_sha256: str,
+    message: str,
+    asked: list[SignOffAsk],
+) -> list[int | None]:
+    """The convenor asks members to sign off a version: each member's signatories (only they can) hear of their own
+    organisation only: what to do, or that their sign-off carried over, and what changed in their own row."""
+    bid, network_id = await _bid(bid_id)
+    reply_to = await _reply_to(network_id, principal)
+    ids = []
+    for member in asked:
+        composed = compose.sign_off_request(
+            settings,
+            bid=bid,
+            version=version,
+            pdf_sha256=pdf_sha256,
+            organisation_name=member.organisation_name,
+            url=f"{settings.base_url}/bids/{bid_id}/sign-off",
+            message=message,
+            carried_from_version=member.carried_from_version,
+            last_signed_version=member.last_signed_version,
+            changes=member.changes,
+        )
+        ids += await _to_each(
+            settings,
+            await _signatories_of(member.organisation_id),
+            kind="sign_off_request",
+            composed=composed,
+            reply_to=reply_to,
+            bid_id=bid_id,
+            organisation_id=member.organisation_id,
+        )
+    return ids

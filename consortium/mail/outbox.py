@@ -23,6 +23,7 @@ MESSAGE_KINDS: dict[str, str] = {
     "document_ready": "Document ready to check",
     "share_link": "Bid document shared with a funder",
     "team_invitation": "Invitation to join a team",
+    "sign_off_request": "Asked to sign off the bid document",
 }
 
 MESSAGE_STATES = ("queued", "sending", "sent", "failed")

@@ -472,9 +472,9 @@ async def waiting_invitations(
     ]
 
 
-async def revoke_team_invitation(principal: Principal, invitation_id: int) -> None:
-    """The link stops working. Revoking one already revoked changes nothing; one already used cannot be revoked
-    (remove the person instead)."""
+async def _revocable_invitation(principal: Principal, invitation_id: int) -> tuple[dict[str, Any], str, int]:
+    """An invitation of a team this person manages (and may cancel, given its role), with its team's entity type
+    and id; 'not found' for anyone outside the team."""
     row = (
         await TeamInvitation.select().where(TeamInvitation.id == invitation_id).first()
         if 0 < invitation_id <= LARGEST_ID
@@ -491,6 +491,32 @@ async def revoke_team_invitation(principal: Principal, invitation_id: int) -> No
         if principal.role_in(entity_id) is None:
             raise NotFound("There is no such invitation for a team you manage.")
         _require_grant(_require_manager(principal, entity_id), str(row["role"]), "cancel the invitation of")
+    return row, entity_type, entity_id
+
+
+async def read_team_invitation(principal: Principal, invitation_id: int) -> tuple[WaitingInvitation, str]:
+    """One invitation not yet used, as its team's waiting list shows it, and its team's name (what cancelling it
+    would stop), for someone who may cancel it."""
+    row, entity_type, entity_id = await _revocable_invitation(principal, invitation_id)
+    if row["accepted_at"] is not None:
+        raise Conflict("This invitation has already been used. To take the person out of the team, remove them.")
+    table = Network if entity_type == "network" else Organisation
+    named = await table.select(table.name).where(table.id == entity_id).first()
+    invitation = WaitingInvitation(
+        id=int(row["id"]),
+        email=str(row["email"]),
+        role=str(row["role"]),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        state=_state(row),  # "revoked" too, for one cancelled already
+    )
+    return invitation, str(named["name"]) if named else ""
+
+
+async def revoke_team_invitation(principal: Principal, invitation_id: int) -> None:
+    """The link stops working. Revoking one already revoked changes nothing; one already used cannot be revoked
+    (remove the person instead)."""
+    row, entity_type, entity_id = await _revocable_invitation(principal, invitation_id)
     if row["accepted_at"] is not None:
         raise Conflict("This invitation has already been used. To take the person out of the team, remove them.")
     if row["revoked_at"] is not None:

@@ -6,7 +6,7 @@ what was sent, ``fields``: the problems by field), and sometimes more detail."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller
@@ -14,7 +14,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from consortium.analysis import measures
-from consortium.analysis.results import AmountRow, MemberShare, OverlapRow, WhatIf
+from consortium.analysis.results import AmountRow, MemberResult, MemberShare, OverlapRow, WhatIf
+from consortium.bids.privacy import MemberRule
 
 
 class Problem(msgspec.Struct):
@@ -62,12 +63,14 @@ class TotalsView(msgspec.Struct):
     the breakdowns (absent for members, who must not see other members' figures)."""
 
     # Each figure described as consortium.analysis.measures names it, the words the pages and the document use.
-    pledged_pence: Annotated[int, measures.PLEDGED.schema()]
-    eligible_pence: Annotated[int, measures.ELIGIBLE.schema()]
-    match_requested_pence: Annotated[int, measures.MATCH_REQUESTED.schema()]
+    # Members of a bid whose convenor shows them ranges (member_figures "bands") read null in the exact money and
+    # homes figures, and the range in the matching *_band field (consortium.bids.privacy).
+    pledged_pence: Annotated[int | None, measures.PLEDGED.schema()]
+    eligible_pence: Annotated[int | None, measures.ELIGIBLE.schema()]
+    match_requested_pence: Annotated[int | None, measures.MATCH_REQUESTED.schema()]
     match_capped: bool
     members_by_status: dict[str, int]
-    homes_covered: Annotated[int, measures.HOMES.schema()]
+    homes_covered: Annotated[int | None, measures.HOMES.schema()]
     districts_covered: Annotated[int, measures.WORK_DISTRICTS.schema()]
     regions_covered: Annotated[int, measures.WORK_REGIONS.schema()]
     money_districts: Annotated[int, measures.MONEY_DISTRICTS.schema()]
@@ -81,8 +84,47 @@ class TotalsView(msgspec.Struct):
     members: list[MemberShare] | None = None
     unallocated_pence: Annotated[int | None, measures.UNALLOCATED.schema()] = None
     what_if: WhatIf | None = None  # the change asked (?without=, ?organisation=&pledged_pence=), when one was
+    # Members only: "bands" (ranges, the exact figures null) or "figures", as the bid's convenor chose.
+    figures: Literal["bands", "figures"] | None = None
+    pledged_band: Annotated[
+        str | None,
+        msgspec.Meta(description="Members, bands: the pledged total as a range, such as £1,000,000 to £2,500,000"),
+    ] = None
+    eligible_band: Annotated[str | None, msgspec.Meta(description="Members, bands: the eligible total as a range")] = (
+        None
+    )
+    match_requested_band: Annotated[
+        str | None, msgspec.Meta(description="Members, bands: the match requested as a range")
+    ] = None
+    homes_band: Annotated[str | None, msgspec.Meta(description="Members, bands: the homes as a range")] = None
 
 
+class EligibilityView(msgspec.Struct):
+    """GET /bids/{id}/eligibility as the schema describes it: one shape for convenors and members (a "oneOf" of the
+    two would match a convenor's answer twice). Members read only their own organisations' results; with
+    member_figures "bands" the exact figures are null and the *_band fields say the range (consortium.bids.privacy)."""
+
+    eligible: bool
+    verdict: str
+    rules: list[MemberRule]
+    members: list[MemberResult]
+    without_organisation_id: int | None = None
+    eligible_pence: Annotated[int | None, measures.ELIGIBLE.schema()] = None
+    what_if: WhatIf | None = None
+    figures: Literal["bands", "figures"] | None = None  # members only
+    eligible_band: Annotated[
+        str | None, msgspec.Meta(description="Members, bands: the eligible total as a range (eligible_pence is null)")
+    ] = None
+
+
+ELIGIBILITY_RESPONSES = {
+    200: ResponseSpec(
+        data_container=EligibilityView,
+        description="Convenors: every rule and every member's results. Members: every rule's verdict, their own "
+        "organisation's results only.",
+        generate_examples=False,
+    )
+}
 TOTALS_RESPONSES = {
     200: ResponseSpec(
         data_container=TotalsView,

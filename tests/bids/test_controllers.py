@@ -156,7 +156,8 @@ async def test_member_sees_headline_totals_but_not_other_members(client: Client)
     await pledge(client, member_a, bid["id"], 10_000_00)
     await pledge(client, member_b, bid["id"], 30_000_00)
     totals = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=member_a)).json()
-    assert totals["pledged_pence"] == 40_000_00
+    # The default: a range (£40,000 less its own £10,000 would be the other member's pledge).
+    assert totals["pledged_pence"] is None and totals["pledged_band"] == "£25,000 to £50,000"
     assert "members" not in totals and "by_region" not in totals
     full = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=headers)).json()
     assert {m["organisation_id"]: m["pledged_pence"] for m in full["members"]} == {a: 10_000_00, b: 30_000_00}
@@ -286,5 +287,10 @@ async def test_eligibility_reports_the_eligible_total_as_the_totals_do(client: C
     for headers in (conv, small):
         eligibility = (await client.get(f"/api/v1/bids/{bid['id']}/eligibility", headers=headers)).json()
         totals = (await client.get(f"/api/v1/bids/{bid['id']}/totals", headers=headers)).json()
-        assert eligibility["eligible_pence"] == totals["eligible_pence"] == 30_000_00
-        assert totals["pledged_pence"] == 40_000_00 and eligibility["eligible"] is False
+        if headers is conv:
+            assert eligibility["eligible_pence"] == totals["eligible_pence"] == 30_000_00
+            assert totals["pledged_pence"] == 40_000_00 and eligibility["eligible"] is False
+        else:  # a member, in the default: the same total, as a range
+            assert eligibility["eligible_pence"] is None and totals["eligible_pence"] is None
+            assert eligibility["eligible_band"] == totals["eligible_band"] == "£25,000 to £50,000"
+            assert eligibility["eligible"] is False

@@ -31,7 +31,8 @@ OTHERS = (
 async def _bid(client: Client, percent: int, amounts: tuple[int, int, int]) -> dict[str, Any]:
     network_id, conv = await convenor()
     rules = [{"key": "max_member_share", "percent": percent}, {"key": "min_members", "count": 2}]
-    bid = await open_bid(client, conv, network_id, rules=rules)
+    # Exact figures shown to members (the convenor's choice): even then, never the largest share.
+    bid = await open_bid(client, conv, network_id, rules=rules, member_figures="figures")
     headers = {}
     for (name, email), amount in zip(
         (("Ashbrook Homes", ANA_EMAIL), ("Brightwater Housing", None), ("Calder Homes", None)), amounts, strict=True

@@ -130,7 +130,9 @@ async def test_members_ask_only_what_if_they_withdrew_and_bad_questions_are_expl
     (ash, ash_headers), (calder, _) = scene["ashbrook"], scene["calder"]
 
     own = await _get(client, scene, "totals", f"?without={ash}", headers=ash_headers)
-    assert own["pledged_pence"] == 30_000_00 and "members" not in own and "by_district" not in own
+    # The bid keeps the default: members read ranges, and the "what if" is the range less their own pledge.
+    assert own["pledged_pence"] is None and own["pledged_band"] and own["figures"] == "bands"
+    assert "members" not in own and "by_district" not in own
     assert own["what_if"]["without_organisation_id"] == ash
     other = await client.get(f"{base}/totals?without={calder}", headers=ash_headers)
     assert other.status_code == 404

@@ -17,6 +17,7 @@ TEMPLATES = sorted(p.name for p in (TEMPLATES_DIR / "bid").glob("*.html"))
 PARTIALS = (
     "cover",
     "contents",
+    "changes",
     "summary",
     "match",
     "eligibility",

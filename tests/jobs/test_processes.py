@@ -49,3 +49,35 @@ def test_a_render_process_leaves_when_its_parent_is_killed() -> None:
             parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+BUSY_PARENT = """
+import asyncio, os
+from consortium.jobs import processes
+
+processes.TASKS_PER_CHILD = 2
+
+async def main():
+    children = set()
+    for _ in range(4):
+        # More renders at once than the process has left before it is replaced: the executor's own
+        # max_tasks_per_child hangs here for ever on Python 3.11.
+        at_once = asyncio.gather(*(processes.run_in_process(os.getpid) for _ in range(3)))
+        children |= set(await asyncio.wait_for(at_once, 60))
+    print(len(children), flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_render_processes_are_replaced_without_hanging_when_renders_queue_up() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", BUSY_PARENT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"CONSORTIUM_RENDER_PROCESSES": "1"},
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    # Twelve renders, two per pool of one process: several processes did the work, each replaced in turn.
+    assert int(finished.stdout.strip()) >= 3

@@ -72,6 +72,17 @@ def every_message(bid: BidFacts, organisation: str) -> dict[str, Composed]:
             pdf_sha256="ab" * 32,
             verify_url=f"{SETTINGS.base_url}/api/v1/documents/verify?sha256={'ab' * 32}",
         ),
+        "sign_off_request": compose.sign_off_request(
+            SETTINGS,
+            bid=bid,
+            version=2,
+            pdf_sha256="ab" * 32,
+            organisation_name=organisation,
+            url=f"{url}/sign-off",
+            message=organisation,
+            last_signed_version=1,
+            changes=[f"{organisation}: pledge changed"],
+        ),
     }
 
 

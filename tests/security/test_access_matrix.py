@@ -164,9 +164,25 @@ MATRIX: dict[tuple[str, str], str] = {
     # --- issue 11: re-use ---
     ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 ok* 403 403",
     # --- issue 12: sign-off ---
+    ("GET", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): "401 ok ok 404 ok 404 401 401 401 ok ok ok",
+    ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-off-request"): (
+        "401 403 403 404 ok* 404 401 401 401 ok* 403 403"
+    ),
+    # Member A's signatory signs off for A; A's editor and viewer are refused (403), anyone else 404 (a convenor 403).
+    ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): (
+        "401 ok* 404 404 403 404 401 401 401 403 403 403"
+    ),
     # --- issue 12: versions compared ---
+    ("GET", "/api/v1/bids/{bid_id:int}/documents/compare"): "401 403 403 404 ok 404 401 401 401 ok 403 403",
     # --- issue 12: checker and re-render ---
+    (
+        "POST",
+        "/api/v1/bids/{bid_id:int}/documents/{version:int}/reproduce",
+    ): "401 403 403 404 ok 404 401 401 401 ok 403 403",
+    ("POST", "/api/v1/shared/{token:str}/check"): "404 404 404 404 404 404 ok 410 410 404 404 404",
+    ("POST", "/api/v1/shared/{token:str}/reproduce"): "404 404 404 404 404 404 ok 410 410 404 404 404",
     # --- issue 12: confirmations ---
+    # None: confirmations are the pages' (the API does not ask), so their routes are in the visibility matrix.
     # --- issue 12: what members see ---
     # Rows that change the scenario's shape: last
     ("DELETE", "/api/v1/networks/{network_id:int}/convenors/{user_id:int}"): (
@@ -376,6 +392,12 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
         ("PATCH", "/api/v1/pledges/{pledge_id:int}"): {"purpose": "Changed"},
         ("POST", "/api/v1/bids/{bid_id:int}/documents"): {},
         ("POST", "/api/v1/documents/{document_id:int}/share-links"): {"label": "matrix"},
+        ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): {
+            "organisation_id": s.params["organisation_id"],
+            "decision": "signed",
+        },
+        ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-off-request"): {"message": "matrix"},
+        ("POST", "/api/v1/shared/{token:str}/check"): {"sha256": s.pdf_sha256},
         ("POST", "/api/v1/invitations/{token:str}/accept"): {
             "name": "New Person",
             "password": "correct horse battery staple",
@@ -405,6 +427,8 @@ def _request(s: Scenario, method: str, route: str, role: str) -> tuple[str, dict
         kwargs["headers"]["If-Match"] = "1"
     if route == "/api/v1/documents/verify":
         kwargs["params"] = {"sha256": s.pdf_sha256}
+    if route.endswith("/documents/compare"):
+        kwargs["params"] = {"from": s.params["version"], "to": s.params["version"]}
     if route == "/api/v1/team-invitations":
         kwargs["params"] = {"organisation_id": s.params["organisation_id"]}
     return url, kwargs

@@ -214,3 +214,63 @@ async def test_many_unknown_districts_get_a_short_answer(client: Client) -> None
     assert_refused(areas, {422}, "Nowhere 0", "290 more entries")
     assert len(areas.content) < 10_000
     assert await saved() == before
+
+
+# --- issue 12: working out the largest member's pledge from the consortium's figures -------------------------------
+
+
+async def test_a_member_cannot_pin_the_largest_members_pledge_from_the_rules_figures(client: Client) -> None:
+    """The attack the issue describes: a member took the eligible total (the minimum total rule's figure, or its
+    gap from the threshold) and the largest share, and had the largest member's pledge to within £600. Now it has
+    ranges, verdicts and thresholds: every question it may ask, asked, leaves the largest member wide open."""
+    from fractions import Fraction
+
+    import msgspec
+
+    from consortium.bids import privacy
+    from tests.security.privacy_attack import Scenario, infer, money_forms
+
+    network_id, conv = await convenor()
+    rules = [
+        {"key": "max_member_share", "percent": 45},
+        {"key": "min_total", "amount_pence": 60_000_00},
+        {"key": "min_members", "count": 2},
+    ]
+    bid = await open_bid(client, conv, network_id, rules=rules)
+    amounts = {"Ashbrook Homes": 9_876_54, "Brightwater Housing": 27_654_32, "Calder Homes": 23_456_78}
+    headers: dict[str, dict[str, str]] = {}
+    orgs: dict[str, int] = {}
+    for name, amount in amounts.items():
+        orgs[name], headers[name] = await join(client, conv, bid["id"], organisation(name))
+        await pledge(client, headers[name], bid["id"], amount)
+    me, own = headers["Ashbrook Homes"], orgs["Ashbrook Homes"]
+    base = f"/api/v1/bids/{bid['id']}"
+    answers = {
+        url: await client.get(f"{base}{url}", headers=me)
+        for url in ("/totals", "/eligibility", f"/totals?without={own}", f"/eligibility?without={own}")
+    }
+    assert all(a.status_code == 200 for a in answers.values()), {u: a.text for u, a in answers.items()}
+    # The questions that would give the others away are refused, as before.
+    asked = await client.get(f"{base}/eligibility?organisation={own}&pledged_pence=1", headers=me)
+    assert asked.status_code == 403
+    assert (await client.get(f"{base}/eligibility?without={orgs['Calder Homes']}", headers=me)).status_code == 404
+    text = "\n".join(a.text for a in answers.values())
+    total = sum(amounts.values())
+    for secret in (total, total - amounts["Ashbrook Homes"], amounts["Brightwater Housing"], amounts["Calder Homes"]):
+        assert not any(form in text for form in money_forms(secret)), secret
+    assert "45.0%" not in text and "44%" not in text  # Brightwater's share of 61,987.64: 44.6%
+
+    def decoded(url: str, kind: type[Any]) -> Any:
+        return msgspec.json.decode(answers[url].content, type=kind)
+
+    seen = privacy.Seen(
+        decoded("/totals", privacy.HeadlineTotals),
+        decoded("/eligibility", privacy.MemberEligibility),
+        decoded(f"/totals?without={own}", privacy.HeadlineTotals),
+        decoded(f"/eligibility?without={own}", privacy.MemberEligibility),
+    )
+    scenario = Scenario(tuple(amounts.values()), 1, 45, 60_000_00, None, None, None, 1, rules)
+    low, high = infer(seen, scenario, eligible_others=2)
+    assert low <= amounts["Brightwater Housing"] <= high
+    # Not £600: at least min(limit, 1/others) of a third of the eligible total (tests/bids/test_privacy.py), £9,298.
+    assert high - low >= Fraction(45, 100) * total / 3 > 600_00 * 15, (low, high)

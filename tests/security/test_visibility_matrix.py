@@ -347,9 +347,49 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/bids/{bid_id:int}/copy"): "401 403 403 404 ok* 404 401 401 401 404 403|404 ok* 403 403",
     ("POST", "/bids/{bid_id:int}/copy"): "403 403 403 404 ok* 404 403 403 403 404 403|404 ok* 403 403",
     # --- issue 12: sign-off ---
+    # The scenario asks members to sign off its document (open and locked stages; a submitted bid is past asking)
+    # and member B declines with a reason. A member reads its own organisation's sign-off only; the convenor every
+    # member's. The member's PDF of the version is 404 while members see bands (the default): it holds every pledge.
+    ("GET", "/bids/{bid_id:int}/sign-off"): "in ok ok 404 404 404 in in in 404 404 404 ok ok",
+    ("GET", "/bids/{bid_id:int}/sign-off/decline"): (
+        "in ok/ok/404 ok/ok/404 404 404 404 in in in 404 404 404 403/403/404 403/403/404"
+    ),
+    ("GET", "/bids/{bid_id:int}/sign-off/{version:int}/bid.pdf"): "in 404 404 404 404 404 in in in 404 404 404 404 404",
+    ("GET", "/bids/{bid_id:int}/sign-offs/{version:int}"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
+    ("GET", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): (
+        "401 ok ok 404 ok 404 401 401 401 404 404 ok ok ok"
+    ),
+    ("POST", "/bids/{bid_id:int}/sign-offs/{version:int}/request"): (
+        "403 403 403 404 ok 404 403 403 403 404 403|404 ok 403 403"
+    ),
+    ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-off-request"): (
+        "401 403 403 404 ok* 404 401 401 401 404 403|404 ok* 403 403"
+    ),
+    # Member A's signatory signs off for A (or is told it already has, or that nothing was asked); A's editor and
+    # viewer are refused (403); anyone else acting for A is a stranger to it (404).
+    ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): (
+        "401 ok* 404 404 403 404 401 401 401 404 404 403 403 403"
+    ),
+    ("POST", "/bids/{bid_id:int}/sign-off"): "403 ok 404 404 404 404 403 403 403 404 404 404 403 403",
+    ("POST", "/bids/{bid_id:int}/sign-off/decline"): "403 ok 404 404 404 404 403 403 403 404 404 404 403 403",
     # --- issue 12: versions compared ---
+    # Convenors only, as the documents list (the versions compared are the scenario's one version with itself).
+    ("GET", "/api/v1/bids/{bid_id:int}/documents/compare"): "401 403 403 404 ok 404 401 401 401 404 403|404 ok 403 403",
+    ("GET", "/bids/{bid_id:int}/documents/compare"): "in 403 403 404 ok 404 in in in 404 403|404 ok 403 403",
     # --- issue 12: checker and re-render ---
+    (
+        "POST",
+        "/api/v1/bids/{bid_id:int}/documents/{version:int}/reproduce",
+    ): "401 403 403 404 ok 404 401 401 401 404 403|404 ok 403 403",
+    ("POST", "/api/v1/shared/{token:str}/check"): "404 404 404 404 404 404 ok 410 410 404 404 404 404 404",
+    ("POST", "/api/v1/shared/{token:str}/reproduce"): "404 404 404 404 404 404 ok 410 410 404 404 404 404 404",
     # --- issue 12: confirmations ---
+    # Withdrawing an organisation from the bid, from the pages: the confirmation asks only those the withdrawal
+    # would let act (A's editors and signatory, the convenors), while the bid takes changes. (Its POST, which acts,
+    # is among the rows that change the scenario's shape, below.)
+    ("GET", "/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): (
+        "in ok/409/409 404 404 ok/409/409 404 in in in 404 404 ok/409/409 ok/409/409 403"
+    ),
     # --- issue 12: what members see ---
     # Rows that change the scenario's shape: last.
     ("POST", "/api/v1/share-links/{link_id:int}/revoke"): "401 404 404 404 ok 404 401 401 401 404 404 ok* 404 404",
@@ -365,6 +405,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/sign-out"): "403 in in in in in 403 403 403 in in in in in",
     # Before the rows that move the bid between stages (an unlock would reopen it). Once member A has left (open
     # stage), it is a stranger to the bid's convenor actions: 404 instead of 403.
+    # (issue 12: confirmations) The page's withdrawal, confirmed: member A leaves here, the API's row finds it gone.
+    ("POST", "/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): (
+        "403 ok*/409/409 404 404 ok* 404 403 403 403 404 404 ok* ok*/409/409 403"
+    ),
     ("POST", "/api/v1/bids/{bid_id:int}/members/{organisation_id:int}/withdraw"): (
         "401 ok*/409/409 404 404 ok* 404 401 401 401 404 404 ok* ok*/409/409 403"
     ),
@@ -404,6 +448,20 @@ EXPECTED: dict[tuple[str, str], str] = {
 }
 
 READ_METHODS = {"GET", "HEAD"}
+# Page actions that ask for a confirmation first (issue 12, consortium/web/pages/confirm.py): the matrix confirms
+# them, so that each of their rows acts as its cell says.
+CONFIRMED_PAGE_ACTIONS = {
+    "/bids/{bid_id:int}/status/{action:str}",
+    "/bids/{bid_id:int}/members/{organisation_id:int}/withdraw",
+    "/bids/{bid_id:int}/members/{organisation_id:int}/refuse",
+    "/pledges/{pledge_id:int}/withdraw",
+    "/share-links/{link_id:int}/revoke",
+    "/team-invitations/{invitation_id:int}/revoke",
+    "/networks/{network_id:int}/team/{user_id:int}/remove",
+    "/organisations/{organisation_id:int}/team/{user_id:int}/remove",
+    "/account/tokens/{token_id:int}/revoke",
+    "/account/sign-out-everywhere",
+}
 ALLOWED_REFUSALS = {400, 409, 412, 422, 428}
 STAGE_ORDER = (Stage.OPEN, Stage.LOCKED, Stage.SUBMITTED)
 # Routes whose answer is (part of) a bid document: it may hold only what a funder may see through one.
@@ -485,12 +543,18 @@ def audience_of(role: str, owner: str) -> Audience:
     return Audience.OTHER_MEMBERS
 
 
+SCENARIO_MEMBER_FIGURES = "bands"  # what members see of the scenario's bid's figures: its default
+
+
 def forbidden(world: World, role: str, route: str) -> list[tuple[Planted, str]]:
     """The planted texts ``role`` must not find in the answer of ``route``."""
     found: list[tuple[Planted, str]] = []
     for planted in world.planted:
         seen = sight(planted.subject, audience_of(role, planted.owner), world.stage)
         allowed = seen in {Sight.YES, Sight.OWN} or (seen is Sight.DOCUMENT and role == "funder")
+        # Members see the bid's exact figures only where its convenor chose "figures"; the scenario's bid keeps
+        # the default, ranges ("bands"), so no member may find the exact totals anywhere.
+        allowed = allowed or (seen is Sight.BANDS and SCENARIO_MEMBER_FIGURES == "figures")
         if route in DOCUMENT_ROUTES and not in_documents(planted.subject):
             allowed = False
         if not allowed:
@@ -607,6 +671,12 @@ def request_for(world: World, method: str, route: str, role: str, file: str = ""
         ("PATCH", "/api/v1/pledges/{pledge_id:int}"): {"purpose": "Changed"},
         ("POST", "/api/v1/bids/{bid_id:int}/documents"): {},
         ("POST", "/api/v1/documents/{document_id:int}/share-links"): {"label": "matrix"},
+        ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-offs"): {
+            "organisation_id": world.params["organisation_id"],
+            "decision": "signed",
+        },
+        ("POST", "/api/v1/bids/{bid_id:int}/documents/{version:int}/sign-off-request"): {"message": "matrix"},
+        ("POST", "/api/v1/shared/{token:str}/check"): {"sha256": world.pdf_sha256},
         ("POST", "/api/v1/invitations/{token:str}/accept"): {
             "name": "New Person",
             "password": PASSWORD,
@@ -648,6 +718,16 @@ def request_for(world: World, method: str, route: str, role: str, file: str = ""
         ("POST", "/pledges/{pledge_id:int}"): {"amount": "1,000", "purpose": "matrix", "version": "1"},
         ("POST", "/pledges/{pledge_id:int}/withdraw"): {"version": "1"},
         ("POST", "/documents/{document_id:int}/share-links"): {"days": "7", "label": "matrix"},
+        ("POST", "/bids/{bid_id:int}/sign-off"): {
+            "version": str(world.params["version"]),
+            "organisation_id": str(world.params["organisation_id"]),
+        },
+        ("POST", "/bids/{bid_id:int}/sign-off/decline"): {
+            "version": str(world.params["version"]),
+            "organisation_id": str(world.params["organisation_id"]),
+            "reason": "matrix",
+        },
+        ("POST", "/bids/{bid_id:int}/sign-offs/{version:int}/request"): {"message": "matrix"},
         ("POST", "/invitations/{token:str}"): organisation_form,
         ("POST", "/networks/{network_id:int}/team/invitations"): {"email": f"page-convenor-{who}@example.org"},
         ("POST", "/organisations/{organisation_id:int}/team/invitations"): {
@@ -676,12 +756,16 @@ def request_for(world: World, method: str, route: str, role: str, file: str = ""
         kwargs["json"] = json_bodies[(method, route)]
     elif method == "POST" and not route.startswith("/api/"):
         kwargs["data"] = form_bodies.get((method, route), {})
+        if route in CONFIRMED_PAGE_ACTIONS:
+            kwargs["data"] = {**kwargs["data"], "confirm": "yes"}
         if route == "/shared/{token:str}/check":
             kwargs["files"] = {"pdf": ("bid.pdf", b"%PDF-1.7 not one of ours", "application/pdf")}
     if route.startswith("/api/v1/pledges/") and method in {"PATCH", "POST"}:
         kwargs["headers"]["If-Match"] = "1"
     if route == "/api/v1/documents/verify":
         kwargs["params"] = {"sha256": world.pdf_sha256}
+    if route.endswith("/documents/compare"):
+        kwargs["params"] = {"from": world.params["version"], "to": world.params["version"]}
     if route.endswith("/coverage/search"):
         kwargs["params"] = {"q": "Bir"}
     if route == "/api/v1/team-invitations":
@@ -759,7 +843,9 @@ async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[
     bid_id, draft = world.params["bid_id"], world.pledges["a_draft"]
     await expect("member_a", f"/pledges/{draft}", "SECRET-DRAFT-A", "SECRET-CONDITIONS-A")
     await expect("member_a", f"/api/v1/pledges/{draft}", "SECRET-DRAFT-A", "1246835")
-    await expect("member_a", f"/bids/{bid_id}", "Ashbrook", "77,777")
+    # Member A reads the consortium's money as ranges (the bid keeps the default), never the exact £77,777.87.
+    await expect("member_a", f"/bids/{bid_id}", "Ashbrook", "to £100,000")
+    await expect("member_a", f"/api/v1/bids/{bid_id}/totals", '"pledged_band":"', '"pledged_pence":null')
     await expect("convenor", f"/api/v1/bids/{bid_id}/pledges", "SUBMITTED-A", "SUBMITTED-B", "WITHDRAWN-SUBMITTED-B")
     await expect("convenor", f"/api/v1/bids/{bid_id}/pledges.csv", "SUBMITTED-B", "5432109")
     await expect("convenor", f"/bids/{bid_id}", "Brightwater", "Ashbrook", "69.8%")
@@ -786,6 +872,9 @@ async def check_what_may_be_seen_is_there(client: Client, world: World) -> list[
     await expect("colleague_viewer", f"/api/v1/pledges/{draft}", "SECRET-DRAFT-A", "1246835")
     await expect("colleague_viewer", f"/pledges/{draft}", "SECRET-DRAFT-A", "SECRET-CONDITIONS-A")
     await expect("co_convenor", f"/api/v1/bids/{bid_id}/pledges", "SUBMITTED-B", "SUBMITTED-CONDITIONS-B")
+    if world.stage is not Stage.SUBMITTED:  # issue 12: the convenor reads why B declined to sign off; B reads it too
+        await expect("convenor", f"/bids/{bid_id}/sign-offs/{world.params['version']}", "SIGNOFF-REASON-B")
+        await expect("member_b", f"/bids/{bid_id}/sign-off", "SIGNOFF-REASON-B")
     client.cookies.clear()
     return problems
 

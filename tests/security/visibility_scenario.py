@@ -372,6 +372,13 @@ async def build_world(client: Client, stage: Stage) -> World:
     expired_id, expired = await _share(client, conv, document_id, "Expired")
     await ShareLink.update({ShareLink.expires_at: utc_now() - timedelta(days=1)}).where(ShareLink.id == expired_id)
     spare_link_id, _ = await _share(client, conv, document_id, "Spare, for the revoke row")
+    if stage is not Stage.SUBMITTED:  # issue 12, sign-off: asked for, and member B declines with a reason
+        sign_offs = f"/api/v1/bids/{bid_id}/documents/{document['version']}"
+        asked = await client.post(f"{sign_offs}/sign-off-request", json={}, headers=conv)
+        assert asked.status_code == 201, asked.text
+        reason = {"organisation_id": org_b, "decision": "declined", "reason": "SIGNOFF-REASON-B"}
+        declined = await client.post(f"{sign_offs}/sign-offs", json=reason, headers=member_b)
+        assert declined.status_code == 201, declined.text
 
     me = (await client.get("/api/v1/auth/me", headers=member_a)).json()
     spare_token_id, _ = await create_api_token(me["user_id"], "spare, for the revoke row")
@@ -432,6 +439,7 @@ async def build_world(client: Client, stage: Stage) -> World:
         ),
         Planted(Subject.SHARE_FIGURES, "b", "B's share, the largest", (share_rule["actual_text"],)),
         Planted(Subject.CONVENOR_RECORDS, BID, "an invitation's address", (UNANSWERED_INVITEE,)),
+        Planted(Subject.SIGN_OFFS, "b", "B's reason for declining to sign off", ("SIGNOFF-REASON-B",)),
     ]
 
     return World(

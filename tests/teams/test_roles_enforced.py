@@ -314,7 +314,9 @@ async def test_every_form_follows_the_role(client: Client, role: str) -> None:
     # Withdrawing it.
     version = await _version(scene.pledge_a)
     await expect(
-        lambda: post_form(client, f"{page}/withdraw", {"version": version}, page=page), edit or 303, READ_ONLY_ROLE
+        lambda: post_form(client, f"{page}/withdraw", {"version": version, "confirm": "yes"}, page=page),
+        edit or 303,
+        READ_ONLY_ROLE,
     )
     # The profile and the districts (a form with a mistake in it is refused by role first).
     profile = f"/organisations/{scene.org_a}"

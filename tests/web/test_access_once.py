@@ -51,7 +51,7 @@ async def test_each_pledge_page_post_checks_access_once(client: Client, scene: S
     # Refused: every problem at once, and the form shown again with the organisation's districts and members.
     refused = await _post(client, path, {"amount": "3,000", "other_areas": "Nowhereshire", "version": "2"}, reads)
     assert refused.status_code == 422 and reads == {scene.bid_id: 1}
-    withdrawn = await _post(client, f"{path}/withdraw", {"version": "2"}, reads, page=path)
+    withdrawn = await _post(client, f"{path}/withdraw", {"version": "2", "confirm": "yes"}, reads, page=path)
     assert withdrawn.status_code == 303 and reads == {scene.bid_id: 1}
 
 

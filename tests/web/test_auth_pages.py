@@ -201,13 +201,13 @@ async def test_the_account_page_lists_tokens_shows_a_new_one_once_and_revokes(cl
     assert "Last used" in again.text and "just now" in again.text
     listed = (await client.get("/api/v1/auth/tokens", headers=bearer_headers)).json()
     budget = next(row for row in listed if row["name"] == "budget")
-    revoked = await post_form(client, f"/account/tokens/{budget['id']}/revoke", {}, page="/account")
+    revoked = await post_form(client, f"/account/tokens/{budget['id']}/revoke", {"confirm": "yes"}, page="/account")
     assert revoked.status_code == 303 and revoked.headers["location"] == "/account"
     assert "is revoked" in text_of((await client.get("/account")).text)
     assert (await client.get("/api/v1/auth/me", headers=bearer_headers)).status_code == 401
     # Another person's token cannot be revoked from here.
     theirs = (await client.get("/api/v1/auth/tokens", headers=scene.ben_headers)).json()[0]
-    refused = await post_form(client, f"/account/tokens/{theirs['id']}/revoke", {}, page="/account")
+    refused = await post_form(client, f"/account/tokens/{theirs['id']}/revoke", {"confirm": "yes"}, page="/account")
     assert refused.status_code == 404
     assert (await client.get("/api/v1/auth/me", headers=scene.ben_headers)).status_code == 200
 
@@ -258,7 +258,7 @@ async def test_the_account_page_says_what_a_password_change_ends(client: Client,
 async def test_signing_out_everywhere_from_the_account_page(client: Client, scene: Scene) -> None:
     phone = await api_session(client, ANA)
     await sign_in(client, ANA)
-    answer = await post_form(client, "/account/sign-out-everywhere", {}, page="/account")
+    answer = await post_form(client, "/account/sign-out-everywhere", {"confirm": "yes"}, page="/account")
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
     assert "You are signed out everywhere" in text_of((await client.get("/sign-in")).text)
     assert (await client.get("/account", follow_redirects=False)).status_code == 303

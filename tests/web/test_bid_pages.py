@@ -153,7 +153,9 @@ async def test_what_if_with_no_member_chosen_shows_no_comparison(client: Client,
 
 async def test_lock_and_unlock_from_the_dashboard(client: Client, scene: Scene) -> None:
     await sign_in(client, CONVENOR)
-    locked = await post_form(client, f"/bids/{scene.bid_id}/status/lock", {}, page=f"/bids/{scene.bid_id}")
+    locked = await post_form(
+        client, f"/bids/{scene.bid_id}/status/lock", {"confirm": "yes"}, page=f"/bids/{scene.bid_id}"
+    )
     assert locked.status_code == 303
     page = await client.get(locked.headers["location"])
     assert "The bid is locked" in page.text and "Unlock" in page.text

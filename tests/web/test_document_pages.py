@@ -78,7 +78,7 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
         f"{token_path}/check", data={"csrf_token": token}, files={"pdf": ("bid.pdf", pdf.content, "application/pdf")}
     )
     assert checked.status_code == 200
-    assert "This is a genuine Consortium document" in checked.text
+    assert "This is exactly the document shared through this link" in checked.text
     assert hashlib.sha256(pdf.content).hexdigest() in checked.text
     altered = await client.post(
         f"{token_path}/check",
@@ -96,7 +96,7 @@ async def test_generate_share_download_check_and_revoke(client: Client, scene: S
     await sign_in(client, CONVENOR)
     listed = await client.get(documents)
     revoke = re.search(r'action="(/share-links/\d+/revoke)"', listed.text).group(1)  # type: ignore[union-attr]
-    revoked = await post_form(client, revoke, {}, page=documents)
+    revoked = await post_form(client, revoke, {"confirm": "yes"}, page=documents)
     assert revoked.status_code == 303
     assert "no longer works" in (await client.get(revoked.headers["location"])).text
     client.cookies.clear()

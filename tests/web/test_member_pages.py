@@ -179,7 +179,9 @@ async def test_a_stale_form_shows_the_412_message_and_keeps_what_was_typed(clien
     assert "changed by someone else" in words and "Reload the latest version" in words
     assert 'value="9,999"' in stale.text and ">mine</textarea>" in stale.text
     assert 'name="version" value="1"' in stale.text  # still the old one: saving again is refused again
-    withdraw = await client.post(f"{path}/withdraw", data={"csrf_token": token, "version": "1"}, follow_redirects=False)
+    withdraw = await client.post(
+        f"{path}/withdraw", data={"csrf_token": token, "version": "1", "confirm": "yes"}, follow_redirects=False
+    )
     assert withdraw.status_code == 412 and "changed by someone else" in withdraw.text
     read = (await client.get(f"/api/v1/pledges/{scene.ana_pledge}", headers=scene.ana_headers)).json()
     assert read["amount_pence"] == 300_000 and read["status"] == "submitted"
@@ -188,7 +190,7 @@ async def test_a_stale_form_shows_the_412_message_and_keeps_what_was_typed(clien
 async def test_withdraw_and_submit_again(client: Client, scene: Scene) -> None:
     await sign_in(client, ANA)
     path = f"/pledges/{scene.ana_pledge}"
-    withdrawn = await post_form(client, f"{path}/withdraw", {"version": "1"}, page=path)
+    withdrawn = await post_form(client, f"{path}/withdraw", {"version": "1", "confirm": "yes"}, page=path)
     assert withdrawn.status_code == 303
     page = await client.get(path)
     assert "Your pledge is withdrawn" in page.text and "Submit it again" in page.text

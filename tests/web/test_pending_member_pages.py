@@ -83,7 +83,7 @@ async def test_the_convenor_refuses_a_waiting_organisation_on_the_invitations_pa
     await sign_in(client, CONVENOR)
     listed = await client.get(page)
     refuse_path = next(path for path in _form_actions(listed.text) if path.endswith("/refuse"))
-    refused = await post_form(client, refuse_path, {}, page=page)
+    refused = await post_form(client, refuse_path, {"confirm": "yes"}, page=page)
     assert refused.status_code == 303
     words = text_of((await client.get(page)).text)
     assert "does not join the bid" in words and "Cancelled" in words

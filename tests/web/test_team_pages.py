@@ -109,7 +109,7 @@ async def test_removing_a_convenor_signs_them_out_and_the_last_cannot_leave(clie
     await sign_in(client, CONVENOR)
     me = re.search(rf'action="{team}/(\d+)/remove"', (await client.get(team)).text)
     assert me is not None
-    last = await post_form(client, f"{team}/{me.group(1)}/remove", {}, page=team)
+    last = await post_form(client, f"{team}/{me.group(1)}/remove", {"confirm": "yes"}, page=team)
     assert last.status_code == 409
     assert "A network must keep at least one convenor" in text_of(last.text)
     assert "Casey Convenor (you)" in text_of(last.text)  # said on the team page itself
@@ -121,7 +121,7 @@ async def test_removing_a_convenor_signs_them_out_and_the_last_cannot_leave(clie
     page = (await client.get(team)).text
     kim_id = re.search(rf'action="{team}/(\d+)/remove"[^>]*>\s*<input[^>]*>\s*<button[^>]*>Remove<span', page)
     assert kim_id is not None
-    removed = await post_form(client, f"{team}/{kim_id.group(1)}/remove", {}, page=team)
+    removed = await post_form(client, f"{team}/{kim_id.group(1)}/remove", {"confirm": "yes"}, page=team)
     assert removed.status_code == 303
     after = await client.get(team)
     assert "Kim Lee is no longer a convenor" in text_of(after.text)
@@ -215,7 +215,7 @@ async def test_a_signatory_invites_an_editor_and_a_viewer(client: Client, scene:
     assert "Vic Viewer (you)" in text_of(promote.text) and len(team_forms(promote.text)) == 1
     # A viewer may still leave (themselves): signed out at once, and gone from the list.
     leave = team_forms(promote.text)[0]
-    left = await post_form(client, leave, {}, page=team)
+    left = await post_form(client, leave, {"confirm": "yes"}, page=team)
     assert left.status_code == 303, left.text
     after = await client.get(team)
     assert after.status_code in {302, 303} and after.headers["location"].startswith("/sign-in"), after.status_code
@@ -243,7 +243,7 @@ async def test_removing_a_colleague_signs_them_out_at_once(client: Client, scene
     assert (await client.get(f"/organisations/{scene.ana_org}")).status_code == 200
     await sign_in(client, ANA)
     ids = person_ids((await client.get(team)).text)
-    removed = await post_form(client, f"{team}/{ids['Eddie Editor']}/remove", {}, page=team)
+    removed = await post_form(client, f"{team}/{ids['Eddie Editor']}/remove", {"confirm": "yes"}, page=team)
     assert removed.status_code == 303 and removed.headers["location"] == team
     words = text_of((await client.get(team)).text)
     assert "Eddie Editor no longer acts for Ashbrook Homes. They have been signed out everywhere" in words
@@ -261,7 +261,7 @@ async def test_the_last_signatory_cannot_leave_but_others_can(client: Client, sc
     page = (await client.get(team)).text
     ids = person_ids(page)
     assert "Leave this organisation" in text_of(page)
-    leave = await post_form(client, f"{team}/{ids['Morgan Member']}/remove", {}, page=team)
+    leave = await post_form(client, f"{team}/{ids['Morgan Member']}/remove", {"confirm": "yes"}, page=team)
     assert leave.status_code == 409
     words = text_of(leave.text)
     assert "An organisation must keep at least one signatory. Make someone else a signatory first" in words
@@ -272,7 +272,7 @@ async def test_the_last_signatory_cannot_leave_but_others_can(client: Client, sc
     promoted = await post_form(client, f"{team}/{ids['Eddie Editor']}/role", {"role": "signatory"}, page=team)
     assert promoted.status_code == 303
     assert "Eddie Editor is now a signatory." in text_of((await client.get(team)).text)
-    left = await post_form(client, f"{team}/{ids['Morgan Member']}/remove", {}, page=team)
+    left = await post_form(client, f"{team}/{ids['Morgan Member']}/remove", {"confirm": "yes"}, page=team)
     assert left.status_code == 303 and left.headers["location"] == "/sign-in"
     assert "You have left Ashbrook Homes" in text_of((await client.get("/sign-in")).text)
     assert (await client.get(team, follow_redirects=False)).status_code == 303  # signed out
@@ -288,7 +288,7 @@ async def test_cancelled_and_unknown_invitations(client: Client, scene: Scene) -
     page = await client.get(team)
     revoke = re.search(r'action="(/team-invitations/\d+/revoke)"', page.text)
     assert revoke is not None
-    cancelled = await post_form(client, revoke.group(1), {"back": team}, page=team)
+    cancelled = await post_form(client, revoke.group(1), {"back": team, "confirm": "yes"}, page=team)
     assert cancelled.status_code == 303 and cancelled.headers["location"] == team
     after = text_of((await client.get(team)).text)
     assert "The invitation is cancelled: its link no longer works." in after and "vi@example.org" not in after

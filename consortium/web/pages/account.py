@@ -10,12 +10,13 @@ from litestar.params import FromPath
 from consortium.accounts import resets
 from consortium.accounts import services as accounts
 from consortium.accounts.principal import Principal
+from consortium.accounts.schemas import Token
 from consortium.accounts.security import MIN_PASSWORD_LENGTH
 from consortium.errors import ServiceError
 from consortium.validation import too_long
 from consortium.web.cookies import session_cookie
 from consortium.web.identity import SESSION_COOKIE, AppSettings, CurrentUser, client_address
-from consortium.web.pages import forms
+from consortium.web.pages import confirm, forms
 from consortium.web.pages.common import PageController, PageRequest
 from consortium.web.pages.rendering import redirect, render
 from consortium.words import count_text
@@ -29,6 +30,10 @@ PASSWORD_HINT = (
 def ended_words(sessions_ended: int, tokens_revoked: int) -> str:
     """'2 other sessions ended and 1 API token revoked.' (what a password change or sign-out did)."""
     return f"{count_text(sessions_ended, 'session')} ended and {count_text(tokens_revoked, 'API token')} revoked."
+
+
+async def _tokens(user: Principal) -> list[Token]:
+    return [Token(**row) for row in await accounts.list_api_tokens(user.user_id)]
 
 
 async def _account_page(
@@ -117,6 +122,9 @@ class AccountPages(PageController):
 
     @post("/account/tokens/{token_id:int}/revoke")
     async def revoke_token(self, request: PageRequest, user: CurrentUser, token_id: FromPath[int]) -> Response[Any]:
+        token = next((t for t in await _tokens(user) if t.id == token_id), None)
+        if token is not None and token.status != "revoked" and not confirm.confirmed(await request.form()):
+            return await confirm.ask(request, confirm.token_revocation(token))
         await accounts.revoke_api_token(user.user_id, token_id)
         return redirect(request, "/account", "The API token is revoked: scripts using it are refused from now on.")
 
@@ -124,6 +132,8 @@ class AccountPages(PageController):
     async def sign_out_everywhere(
         self, request: PageRequest, user: CurrentUser, settings: AppSettings
     ) -> Response[Any]:
+        if not confirm.confirmed(await request.form()):
+            return await confirm.ask(request, confirm.sign_out_everywhere(await _tokens(user)))
         ended = await accounts.sign_out_everywhere(user)
         return redirect(
             request,

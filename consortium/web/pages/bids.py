@@ -12,16 +12,17 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, QueryParameter
 from markupsafe import Markup
 
-from consortium.bids import copying, figures, invitations, schemas
+from consortium.bids import copying, figures, invitations, privacy, schemas, transitions
 from consortium.bids import services as bids
 from consortium.errors import NotFound, ServiceError
 from consortium.organisations.identifiers import SUPPORTED_PREFIXES
 from consortium.pledges import services as pledges
 from consortium.reminders import services as reminders
 from consortium.reminders.schedule import DEFAULT_DAYS
+from consortium.signoffs import services as signoffs
 from consortium.timeutil import utc_now
 from consortium.web.identity import AppSettings, CurrentUser
-from consortium.web.pages import forms, views
+from consortium.web.pages import confirm, forms, views
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
 from consortium.words import count_text, ratio_text
@@ -52,6 +53,8 @@ BID_FIELD_IDS = {
     "match_cap_pence": "match_cap",
     "themes": "themes",
     "reminder_days": "reminder_days",
+    "member_figures": "member_figures",
+    "require_sign_off": "require_sign_off",
 }
 # The fields in the order the form shows them, which is the order its error summary lists problems in.
 FORM_ORDER = [
@@ -66,6 +69,8 @@ FORM_ORDER = [
     "match_cap",
     "themes",
     "reminder_days",
+    "member_figures",
+    "require_sign_off",
 ]
 ACTIONS = {
     "open": "The bid is open. Members can now make and change their pledges.",
@@ -108,6 +113,8 @@ def bid_form_values(bid: schemas.Bid | None = None, reminder_days: Sequence[int]
             "match_cap": "",
             "themes": "",
             "reminder_days": reminder_days_text(reminder_days),
+            "member_figures": privacy.BANDS,
+            "require_sign_off": False,
         }
     return {
         "network_id": str(bid.network_id),
@@ -122,7 +129,19 @@ def bid_form_values(bid: schemas.Bid | None = None, reminder_days: Sequence[int]
         "match_cap": pounds_input(bid.match_cap_pence),
         "themes": "\n".join(bid.themes),
         "reminder_days": reminder_days_text(reminder_days),
+        "member_figures": bid.member_figures,
+        "require_sign_off": bid.require_sign_off,
     }
+
+
+def read_member_figures(values: dict[str, Any], errors: forms.FormErrors) -> Any:
+    """What members see of the consortium's figures, as chosen; UNSET when the form did not say (it stays as it is)."""
+    chosen = values["member_figures"]
+    if chosen in (privacy.BANDS, privacy.FIGURES):
+        return chosen
+    if chosen:
+        errors.add("member_figures", "Choose what members see of the consortium's figures: ranges or exact figures.")
+    return msgspec.UNSET
 
 
 def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[str, Any], schemas.BidUpdate]:
@@ -148,6 +167,8 @@ def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[s
     )
     cap = forms.pounds(values["match_cap"], "match_cap", errors, what="the most the funder will add", required=False)
     days = read_reminder_days(values["reminder_days"], errors)
+    member_figures = read_member_figures(values, errors)
+    sign_off = forms.checked(form, "require_sign_off")
     terms = schemas.BidUpdate(
         title=values["title"],
         funder_name=values["funder_name"],
@@ -159,8 +180,10 @@ def read_bid_form(form: FormMultiDict, errors: forms.FormErrors) -> tuple[dict[s
         match_cap_pence=read(cap, "match_cap"),
         themes=forms.lines(values["themes"]),
         reminder_days=msgspec.UNSET if days is None else days,
+        member_figures=member_figures,
+        require_sign_off=sign_off,
     )
-    return values, terms
+    return {**values, "require_sign_off": sign_off}, terms
 
 
 def in_form_order(errors: forms.FormErrors) -> None:
@@ -277,6 +300,7 @@ class BidPages(PageController):
             "errors": errors or forms.FormErrors(),
             "networks": await _network_choices(user) if bid is None else [],
             "prefixes": SUPPORTED_PREFIXES,
+            "figure_choices": privacy.CHOICES,
             "tab": "details",
         }
 
@@ -327,6 +351,7 @@ class BidPages(PageController):
                 context["to_chase"] = await reminders.members_to_chase(
                     bid.id, described, view.eligibility.members, context["now"]
                 )
+            context["sign_offs"] = await signoffs.tracker(user, bid.id)
             for region in LIVE_REGIONS:
                 context[f"live_{region}"] = self._live_html(request, region, context)
             return await render(request, "convenor/dashboard.html", context)
@@ -336,6 +361,7 @@ class BidPages(PageController):
         found = await figures.dashboard_figures(user, bid.id)
         totals, eligibility = found.totals, found.eligibility
         own = await pledges.list_pledges(user, bid.id) if bid.your_role == "member" else []
+        own = [p for p in own if not confirm.deleted_draft(p)]  # a deleted draft is no longer its pledge
         members = await bids.list_members(user, bid.id) if bid.your_role == "member" else []
         return await render(
             request,
@@ -350,6 +376,7 @@ class BidPages(PageController):
                 "consortium_rules": [r for r in eligibility.rules if r.scope == "consortium"],
                 "own_results": eligibility.members,
                 "now": utc_now(),
+                "sign_off_waiting": await signoffs.waiting_for(user, bid.id) if bid.your_role == "member" else None,
             },
         )
 
@@ -404,11 +431,14 @@ class BidPages(PageController):
         bid_id: FromPath[int],
         action: FromPath[str],
     ) -> Response[Any]:
-        await convenor_bid(user, bid_id)
+        bid = await convenor_bid(user, bid_id)
         if action not in ACTIONS:
             raise NotFound("There is nothing at this address.")
+        asked = await confirm.bid_status(user, bid, action)
+        if asked is not None and not confirm.confirmed(await request.form()):
+            return await confirm.ask(request, asked)
         try:
-            await bids.transition(settings, user, bid_id, action)
+            await transitions.transition(settings, user, bid_id, action)
         except ServiceError as error:
             return redirect(request, f"/bids/{bid_id}", error.message, kind="error")
         return redirect(request, f"/bids/{bid_id}", ACTIONS[action])

@@ -15,16 +15,21 @@ from consortium.bids import schemas as bid_schemas
 from consortium.documents import schemas
 from consortium.documents import services as documents
 from consortium.errors import ServiceError
+from consortium.signoffs import services as signoffs
 from consortium.web.identity import AppSettings, CurrentUser
-from consortium.web.pages import forms
+from consortium.web.pages import confirm, forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
 
 
 async def _cards(user: Principal, listed: list[schemas.Document]) -> list[dict[str, Any]]:
-    """Each version with its share links (only ready versions can have any)."""
+    """Each version with its share links (only ready versions can have any) and its sign-off."""
     return [
-        {"document": d, "links": await documents.list_share_links(user, d.id) if d.state == "ready" else []}
+        {
+            "document": d,
+            "links": await documents.list_share_links(user, d.id) if d.state == "ready" else [],
+            "sign_off": await signoffs.card(user, d.bid_id, d.id, d.version) if d.state == "ready" else None,
+        }
         for d in listed
     ]
 
@@ -148,6 +153,9 @@ class DocumentPages(PageController):
 
     @post("/share-links/{link_id:int}/revoke")
     async def revoke(self, request: PageRequest, user: CurrentUser, link_id: FromPath[int]) -> Response[Any]:
+        asked = await confirm.share_link_revocation(user, link_id)
+        if asked is not None and not confirm.confirmed(await request.form()):
+            return await confirm.ask(request, asked)
         link = await documents.revoke_share_link(user, link_id)
         document = await documents.read_document(user, link.document_id)
         label = f" ‘{link.label}’" if link.label else ""

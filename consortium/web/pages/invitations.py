@@ -27,7 +27,7 @@ from consortium.organisations.schemas import OrganisationCreate
 from consortium.timeutil import UK, as_utc, utc_now
 from consortium.web.cookies import new_session_cookie
 from consortium.web.identity import AppSettings, CurrentUser, MaybeUser
-from consortium.web.pages import forms
+from consortium.web.pages import confirm, forms
 from consortium.web.pages.common import PageController, PageRequest, convenor_bid
 from consortium.web.pages.rendering import redirect, render
 from consortium.words import ORG_TYPE_NAMES, count_text, short_datetime_text
@@ -307,7 +307,10 @@ class InvitationPages(PageController):
     async def refuse(
         self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], organisation_id: FromPath[int]
     ) -> Response[Any]:
-        await convenor_bid(user, bid_id)
+        bid = await convenor_bid(user, bid_id)
+        asked = await confirm.refusal(user, bid, organisation_id)
+        if asked is not None and not confirm.confirmed(await request.form()):
+            return await confirm.ask(request, asked)
         try:
             message = await invitations.refuse_member(user, bid_id, organisation_id)
         except ServiceError as error:

@@ -28,7 +28,7 @@ from consortium.reference.districts import districts
 from consortium.schemas import MAX_DISTRICT_ENTRIES
 from consortium.teams.roles import ROLE_BY_KEY, Permission
 from consortium.web.identity import AppSettings, CurrentUser
-from consortium.web.pages import forms
+from consortium.web.pages import confirm, forms
 from consortium.web.pages.common import PageController, PageRequest, member_bid
 from consortium.web.pages.rendering import pounds_input, redirect, render
 
@@ -203,7 +203,7 @@ class PledgePages(PageController):
         self, request: PageRequest, user: CurrentUser, bid_id: FromPath[int], new: NewPledge = False
     ) -> Response[Any]:
         bid = await member_bid(user, bid_id)
-        own = await pledges.list_pledges(user, bid_id)
+        own = [p for p in await pledges.list_pledges(user, bid_id) if not confirm.deleted_draft(p)]
         if own and not new:
             current = max(own, key=lambda p: (p.status != "withdrawn", p.updated_at))
             return redirect(request, f"/pledges/{current.id}")
@@ -279,7 +279,13 @@ class PledgePages(PageController):
     ) -> Response[Any]:
         pledge = await pledges.read_pledge(user, pledge_id)
         bid = await member_bid(user, pledge.bid_id)
-        version = forms.text(await request.form(), "version")
+        form = await request.form()
+        version = forms.text(form, "version")
+        # Asked of those the page offers it to; anyone else is refused by the withdrawal at once (a viewer 403; a
+        # pledge withdrawn already, or a bid no longer taking changes, 409).
+        offered = pledge.status != "withdrawn" and bid.accepting_changes
+        if offered and user.may(pledge.organisation_id, Permission.EDIT) and not confirm.confirmed(form):
+            return await confirm.ask(request, confirm.pledge_withdrawal(pledge, bid, version))
         try:
             await pledges.withdraw_pledge(settings, user, pledge_id, version)
         except ServiceError as error:
@@ -290,6 +296,8 @@ class PledgePages(PageController):
             return await self._form(
                 request, user, bid, pledge, values, errors, status_code=error.status_code, version=version
             )
+        if confirm.never_submitted(pledge):
+            return redirect(request, f"/bids/{bid.id}", "Your draft pledge is deleted.", kind="info")
         return redirect(
             request,
             f"/pledges/{pledge_id}",
@@ -344,7 +352,8 @@ class PledgePages(PageController):
             if user.acts_for(m.organisation_id) and user.may(m.organisation_id, Permission.EDIT)
         ]
         may_edit = bool(organisation_id) and user.may(organisation_id, Permission.EDIT)
-        editable = bid.your_role == "member" and bid.accepting_changes and may_edit
+        deleted = pledge is not None and confirm.deleted_draft(pledge)  # a draft deleted stays deleted
+        editable = bid.your_role == "member" and bid.accepting_changes and may_edit and not deleted
         role = ROLE_BY_KEY.get(user.role_in(organisation_id) or "") if organisation_id else None
         coverage = await self._coverage_for(user, bid, organisation_id) if organisation_id else []
         return await render(
@@ -357,6 +366,7 @@ class PledgePages(PageController):
                 "errors": errors,
                 "version": version if version is not None else (str(pledge.version) if pledge else ""),
                 "editable": editable,
+                "deleted_draft": deleted,
                 # A member whose role there is viewer: read only, told so and whom to ask.
                 "read_only_role": bid.your_role == "member" and bid.accepting_changes and not may_edit,
                 "may_sign": bool(organisation_id) and user.may(organisation_id, Permission.SIGN),
@@ -413,6 +423,7 @@ def _value_text(key: str, value: Any) -> str:
     return str(value)
 
 
+DRAFT_DELETED = "Draft deleted"  # a draft withdrawn before it was ever submitted
 DRAFT_CHANGE_NOTE = "Made while the pledge was a draft: what it said then is seen only by its organisation."
 
 
@@ -436,7 +447,9 @@ def describe_event(event: schemas.PledgeEvent) -> dict[str, Any]:
     return {
         "at": event.at,
         "by": event.by,
-        "action": ACTION_WORDS.get(event.action, event.action),
+        "action": DRAFT_DELETED
+        if event.action == "pledge.withdraw" and before.get("status") == "draft"
+        else ACTION_WORDS.get(event.action, event.action),
         "changes": changes,
         "version": after.get("version"),
         "note": DRAFT_CHANGE_NOTE if content_left_out else "",

@@ -11,12 +11,15 @@ from consortium.web.pages.documents import DocumentPages
 from consortium.web.pages.funders import SharedPages
 from consortium.web.pages.invitations import AcceptPages, InvitationPages
 from consortium.web.pages.members import OrganisationPages
+from consortium.web.pages.membership import MembershipPages
 from consortium.web.pages.pledges import PledgePages
 from consortium.web.pages.rendering import static_files_router, template_config
 from consortium.web.pages.rules import RulePages
+from consortium.web.pages.signoffs import SignOffPages
 from consortium.web.pages.signup import SignUpPages
 from consortium.web.pages.teams import TeamInvitationPages, TeamPages
 from consortium.web.pages.tracker import TrackerPages
+from consortium.web.pages.versions import VersionPages
 
 PAGE_CONTROLLERS: list[Any] = [
     AuthPages,
@@ -29,9 +32,12 @@ PAGE_CONTROLLERS: list[Any] = [
     InvitationPages,
     AcceptPages,
     OrganisationPages,
+    MembershipPages,
     PledgePages,
     DocumentPages,
+    VersionPages,  # two versions of the bid document compared (issue 12)
     SharedPages,
+    SignOffPages,
     TeamPages,
     TeamInvitationPages,
 ]

@@ -22,7 +22,7 @@ from consortium.teams import services as teams
 from consortium.teams.roles import CONVENOR, ORGANISATION_ROLES, ROLE_BY_KEY, Permission, may_grant
 from consortium.web.cookies import new_session_cookie, session_cookie
 from consortium.web.identity import AppSettings, CurrentUser, MaybeUser
-from consortium.web.pages import forms
+from consortium.web.pages import confirm, forms
 from consortium.web.pages.account import PASSWORD_HINT
 from consortium.web.pages.common import PageController, PageRequest
 from consortium.web.pages.rendering import redirect, render
@@ -203,6 +203,18 @@ class TeamPages(PageController):
     ) -> Response[Any]:
         people = await teams.list_convenors(user, network_id)
         name = await bids.network_name(network_id)
+        if any(p.user_id == user_id for p in people) and not confirm.confirmed(await request.form()):
+            return await confirm.ask(
+                request,
+                confirm.team_removal(
+                    _name_of(people, user_id),
+                    name,
+                    leaving=user_id == user.user_id,
+                    kind="network",
+                    action=f"/networks/{network_id}/team/{user_id}/remove",
+                    back=f"/networks/{network_id}/team",
+                ),
+            )
         try:
             await teams.remove_convenor(user, network_id, user_id)
         except ServiceError as error:
@@ -288,6 +300,28 @@ class TeamPages(PageController):
     ) -> Response[Any]:
         people = await teams.list_colleagues(user, organisation_id)
         organisation = await organisations.read_organisation(user, organisation_id)
+        # Asked of those the page offers it to: leaving, or removing someone whose role one could give (anyone else
+        # is refused by the removal at once, on the team page).
+        target = next((p for p in people if p.user_id == user_id), None)
+        offered = target is not None and (
+            user_id == user.user_id
+            or (
+                user.may(organisation_id, Permission.MANAGE_TEAM)
+                and may_grant(user.role_in(organisation_id), target.role)
+            )
+        )
+        if offered and not confirm.confirmed(await request.form()):
+            return await confirm.ask(
+                request,
+                confirm.team_removal(
+                    _name_of(people, user_id),
+                    organisation.name,
+                    leaving=user_id == user.user_id,
+                    kind="organisation",
+                    action=f"/organisations/{organisation_id}/team/{user_id}/remove",
+                    back=f"/organisations/{organisation_id}/team",
+                ),
+            )
         try:
             await teams.remove_colleague(user, organisation_id, user_id)
         except ServiceError as error:
@@ -316,10 +350,14 @@ class TeamPages(PageController):
 
     @post("/team-invitations/{invitation_id:int}/revoke")
     async def revoke(self, request: PageRequest, user: CurrentUser, invitation_id: FromPath[int]) -> Response[Any]:
-        back = forms.text(await request.form(), "back")
+        form = await request.form()
+        back = forms.text(form, "back")
         page = _TEAM_PAGE.fullmatch(back)
         back = back if page else "/"
         try:
+            asked = await confirm.team_invitation_revocation(user, invitation_id, back)
+            if asked is not None and not confirm.confirmed(form):
+                return await confirm.ask(request, asked)
             await teams.revoke_team_invitation(user, invitation_id)
         except ServiceError as error:
             _shown(error)

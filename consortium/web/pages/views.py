@@ -177,6 +177,7 @@ async def dashboard(principal: Principal, bid: schemas.Bid, without: int | None 
         found = await figures.dashboard_figures(principal, bid.id)  # not a member (any more): no comparison
     totals = found.totals
     assert isinstance(totals, Totals)  # a convenor sees the full totals
+    assert isinstance(found.eligibility, Eligibility) and not isinstance(found.without, figures.MemberEligibility)
     view = Dashboard(bid=bid, totals=totals, eligibility=found.eligibility)
     view.members = member_rows(totals, found.eligibility, share_limit(bid))
     if without is not None and found.without is not None:

@@ -253,11 +253,16 @@ def test_the_whole_journey(server: Server, browser: Any, screenshots: Path) -> N
     assert pdf_path.read_bytes().startswith(b"%PDF")
     funder.set_input_files("#pdf", str(pdf_path))
     funder.get_by_role("button", name="Check the PDF").click()
-    expect(funder.locator("#check")).to_contain_text("This is a genuine Consortium document")
+    expect(funder.locator("#check")).to_contain_text("This is exactly the document shared through this link")
     shot(funder, screenshots, "13-funder")
 
     # --- lock and unlock ------------------------------------------------------------------------------------------
     convenor.get_by_role("link", name="Dashboard", exact=True).click()
+    convenor.get_by_role("button", name="Lock the bid").click()
+    # It asks first, saying what will happen (issue 12); Cancel would go back to the dashboard.
+    expect(convenor.locator("h1")).to_contain_text("Lock ‘")
+    expect(convenor.get_by_role("link", name="Cancel")).to_have_attribute("href", f"/bids/{bid_id}")
+    shot(convenor, screenshots, "13b-confirm-lock")
     convenor.get_by_role("button", name="Lock the bid").click()
     expect(convenor.locator(".banner")).to_contain_text("locked")
     convenor.get_by_role("button", name="Unlock").click()
