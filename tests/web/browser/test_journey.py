@@ -252,7 +252,7 @@ def test_the_whole_journey(server: Server, browser: Any, screenshots: Path) -> N
     pdf_path = Path(download_info.value.path())
     assert pdf_path.read_bytes().startswith(b"%PDF")
     funder.set_input_files("#pdf", str(pdf_path))
-    funder.get_by_role("button", name="Check the PDF").click()
+    funder.get_by_role("button", name="Check the file").click()
     expect(funder.locator("#check")).to_contain_text("This is exactly the document shared through this link")
     shot(funder, screenshots, "13-funder")
 
